@@ -1,0 +1,1 @@
+"""Torch modules: dequantizers r(u|x) and density models q (no Qt)."""

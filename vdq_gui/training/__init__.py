@@ -1,0 +1,1 @@
+"""The objective, the training loop and the inspection outputs (no Qt)."""

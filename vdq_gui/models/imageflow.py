@@ -9,7 +9,10 @@ From data to the Gaussian base (every step has its log-determinant):
     squeeze 2x2, 3 channel-mask couplings (when H and W are even),
     z ~ N(0, I)                         "flow" term: log N(z) + coupling log-dets
 
-``alpha`` keeps the logit away from +-inf at the edges of [0, K].  The flow is sized to
+``alpha`` keeps the logit away from +-inf at the edges of [0, K].  As in RealNVP, q is a
+density on the slightly wider interval that p in (0, 1) maps back to,
+(-alpha K, (1 - alpha) K) / (1 - 2 alpha) per pixel; the little mass it puts outside
+[0, K] is wasted, so the bound on the discrete likelihood stays a true lower bound.  The flow is sized to
 train on a 2-core CPU in minutes on 8x8 digits and on 28x28 images.
 """
 
@@ -51,7 +54,8 @@ class ImageFlow(nn.Module):
         """log q(y) split into its named terms, each of shape (B,); their sum is log q(y)."""
         p = self.alpha + (1.0 - 2.0 * self.alpha) * y / self.levels
         z = torch.log(p) - torch.log1p(-p)
-        scale = torch.full((y.shape[0],), self.dims * math.log((1.0 - 2.0 * self.alpha) / self.levels), device=y.device)
+        scale = torch.full((y.shape[0],), self.dims * math.log((1.0 - 2.0 * self.alpha) / self.levels),
+                           dtype=y.dtype, device=y.device)
         logit = -(torch.log(p) + torch.log1p(-p)).flatten(1).sum(dim=1)
         z, log_det = self._to_base(z)
         base = (-0.5 * z**2 - LOG_SQRT_2PI).flatten(1).sum(dim=1)

@@ -55,13 +55,13 @@ class VariationalDequantizer1D(Dequantizer):
 
     def _split(self, params: torch.Tensor):
         """Unpack a (..., P) parameter tensor into the affine step and the mixture steps."""
-        shift, log_scale = params[..., 0], params[..., 1]
+        shift, log_scale = params[..., 0], _soft_clamp(params[..., 1])
         steps, offset, m = [], 2, self.components
         for _ in range(self.layers):
             logits = params[..., offset : offset + m]
             means = params[..., offset + m : offset + 2 * m] + self.mean_spread
             log_scales = params[..., offset + 2 * m : offset + 3 * m]
-            a, b = params[..., offset + 3 * m], params[..., offset + 3 * m + 1]
+            a, b = _soft_clamp(params[..., offset + 3 * m]), params[..., offset + 3 * m + 1]
             steps.append((torch.log_softmax(logits, dim=-1), means, log_scales, a, b))
             offset += 3 * m + 2
         return shift, log_scale, steps
@@ -106,6 +106,12 @@ class VariationalDequantizer1D(Dequantizer):
     def log_prob(self, u: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Exact log r(u|x) for u in (0, 1) (via the inverse; for tests and checks)."""
         return self.inverse(u, self.bin_params()[x])[1]
+
+
+def _soft_clamp(log_scale: torch.Tensor, bound: float = 3.0) -> torch.Tensor:
+    """Keep a log-scale within +-bound smoothly: stacked exp-scales otherwise push u
+    onto exactly 0 or 1 in float32, where log r is infinite."""
+    return bound * torch.tanh(log_scale / bound)
 
 
 def _mixture_logit(z, log_w, means, log_scales):

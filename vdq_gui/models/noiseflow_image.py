@@ -48,7 +48,7 @@ class VariationalDequantizerImage(Dequantizer):
 
     def context(self, x: torch.Tensor) -> torch.Tensor:
         """Features of the discrete image, centred so that the CNN sees values in [-0.5, 0.5]."""
-        return self.context_net(x.to(torch.float32) / (self.levels - 1) - 0.5)
+        return self.context_net(x.to(self.affine.weight.dtype) / (self.levels - 1) - 0.5)
 
     def transform(self, eps: torch.Tensor, ctx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Base noise -> (u, log r(u|x)) with log r summed per example."""

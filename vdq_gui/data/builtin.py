@@ -1,0 +1,56 @@
+"""Built-in datasets shipped in ``resources/`` (made by ``resources/make_builtin.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from vdq_gui.data.dataset import DataError, DiscreteData
+from vdq_gui.data.loaders import load_data
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A resource file and the ``load_data`` options that make it the intended dataset."""
+
+    file: str
+    description: str
+    options: dict[str, Any] = field(default_factory=dict)
+    credit: str = ""
+
+
+BUILTINS: dict[str, Builtin] = {
+    "bimodal": Builtin("bimodal.npy", "1-D: 5,000 draws from a mixture of two discretised Gaussians, 32 levels",
+                       {"levels": 32}),
+    "counts": Builtin("counts.npy", "1-D: 5,000 skewed counts (negative binomial, clipped to 0..63), 64 levels",
+                      {"levels": 64}),
+    "digits": Builtin("digits.npz", "Images: 1,797 handwritten digits, 8x8, values 0..16 (UCI optdigits)",
+                      {"levels": 17},
+                      credit="digits: UCI ML Repository, Alpaydin & Kaynak, \"Optical Recognition of "
+                             "Handwritten Digits\", CC BY 4.0"),
+    "demo_patches": Builtin("demo_image.png", "Images: 8x8 patches of a generated 128x128 gray test picture",
+                            {"as_": "patches"}),
+}
+
+
+def resources_dir() -> Path:
+    """The one place that knows where the shipped data lives (the repository's resources/)."""
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def builtin_names() -> dict[str, str]:
+    """Built-in dataset names with a one-line description each, in menu order."""
+    return {name: entry.description for name, entry in BUILTINS.items()}
+
+
+def load_builtin(name: str, /, **options: Any) -> DiscreteData:
+    """Load a built-in by name; ``options`` (bits, as_, patch, name) override its defaults."""
+    entry = BUILTINS.get(name)
+    if entry is None:
+        raise DataError(f"builtin:{name}", f"no such built-in dataset; choose one of: {', '.join(BUILTINS)}")
+    options = {**entry.options, **{k: v for k, v in options.items() if v is not None}}
+    title = options.pop("name", None) or name
+    data = load_data(resources_dir() / entry.file, **options)
+    return replace(data, name=title, source=f"builtin:{name}",
+                   notes=data.notes + ((entry.credit,) if entry.credit else ()))

@@ -26,9 +26,11 @@ DRAWS = 5000
 
 
 def bimodal(rng: np.random.Generator) -> np.ndarray:
-    """Two rounded Gaussians (60 % around 9, 40 % around 22) on levels 0..31."""
+    """Two rounded Gaussians on levels 0..31: a narrow mode (60 %, around 9, sd 1.2: its
+    density changes a lot within one bin, which uniform noise cannot follow) and a wide
+    one (40 %, around 22, sd 3)."""
     wide = rng.random(DRAWS) < 0.4
-    draws = np.where(wide, rng.normal(22.0, 3.0, DRAWS), rng.normal(9.0, 2.5, DRAWS))
+    draws = np.where(wide, rng.normal(22.0, 3.0, DRAWS), rng.normal(9.0, 1.2, DRAWS))
     return np.clip(np.rint(draws), 0, 31).astype(np.uint8)
 
 

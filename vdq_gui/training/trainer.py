@@ -183,8 +183,8 @@ class Trainer:
         return metrics
 
     def _reject(self, reason: str) -> dict[str, float]:
-        self.stopped_reason = (f"{reason}: training stopped, the parameters are those of the last good step "
-                               f"({self.step_count})")
+        self.stopped_reason = (f"{reason}: training stopped and kept the parameters of step {self.step_count}, "
+                               "the last good one")
         return {"step": self.step_count, "bound_bpd": float("nan"), "finite": 0.0}
 
     def _log_row(self, metrics: dict[str, float]) -> None:

@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+import torch
+
+from vdq_gui.training.trainer import TrainConfig, Trainer
+
+
+def _params(trainer):
+    return [p.detach().clone() for p in trainer.parameters()]
+
+
+@pytest.mark.parametrize("name", ["none", "uniform", "variational"])
+def test_same_seed_same_run(bimodal_small, name):
+    runs = []
+    for _ in range(2):
+        trainer = Trainer(bimodal_small, TrainConfig(dequantizer=name, seed=7, eval_every=10))
+        trainer.run(25)
+        runs.append((_params(trainer), trainer.evaluate(), np.array(trainer.log.column("train_bound"))))
+    (params_a, eval_a, log_a), (params_b, eval_b, log_b) = runs
+    assert all(torch.equal(a, b) for a, b in zip(params_a, params_b))
+    assert eval_a == eval_b
+    assert np.array_equal(log_a, log_b)
+
+
+def test_different_seed_different_run(bimodal_small):
+    a = Trainer(bimodal_small, TrainConfig(seed=1))
+    b = Trainer(bimodal_small, TrainConfig(seed=2))
+    a.run(5)
+    b.run(5)
+    assert not all(torch.equal(p, q) for p, q in zip(_params(a), _params(b)))
+
+
+def test_evaluating_does_not_change_the_training_trajectory(bimodal_small):
+    often = Trainer(bimodal_small, TrainConfig(seed=3, eval_every=2))
+    rarely = Trainer(bimodal_small, TrainConfig(seed=3, eval_every=1000))
+    often.run(12)
+    rarely.run(12)
+    assert all(torch.equal(p, q) for p, q in zip(_params(often), _params(rarely)))
+
+
+@pytest.mark.parametrize("name", ["uniform", "variational"])
+def test_training_improves_the_bound_and_stays_a_bound(bimodal_small, name):
+    trainer = Trainer(bimodal_small, TrainConfig(dequantizer=name, seed=0))
+    before = trainer.evaluate()
+    trainer.run(400)
+    after = trainer.evaluate()
+    assert after["val_bound_bpd"] < before["val_bound_bpd"] - 0.2
+    assert after["gap_bpd"] >= 0.0
+    assert after["val_bound_bpd"] >= after["exact_bpd"]
+
+
+def test_non_finite_loss_keeps_last_good_parameters(bimodal_small, monkeypatch):
+    trainer = Trainer(bimodal_small, TrainConfig(dequantizer="uniform", seed=0))
+    trainer.run(3)
+    good = _params(trainer)
+    monkeypatch.setattr(trainer.density, "log_prob_terms", lambda y: {"log_q": torch.full(y.shape[:1], float("nan"))})
+    metrics = trainer.step()
+    assert metrics["finite"] == 0.0
+    assert "non-finite loss" in trainer.stopped_reason and "step 3" in trainer.stopped_reason
+    assert trainer.step_count == 3
+    assert all(torch.equal(p, q) for p, q in zip(good, _params(trainer)))
+    trainer.run(10)  # run() stops at once while the loss stays non-finite
+    assert trainer.step_count == 3
+
+
+def test_learning_rate_and_batch_size_change_live(bimodal_small):
+    trainer = Trainer(bimodal_small, TrainConfig(seed=0))
+    trainer.run(3)
+    state_before = trainer.optimizer.state_dict()["state"][0]["step"].item()
+    trainer.learning_rate = 1e-4
+    trainer.batch_size = 32
+    trainer.step()
+    assert all(group["lr"] == 1e-4 for group in trainer.optimizer.param_groups)
+    assert trainer.optimizer.state_dict()["state"][0]["step"].item() == state_before + 1  # moments kept
+    assert trainer.step_count == 4
+    with pytest.raises(ValueError):
+        trainer.learning_rate = 0.0
+    with pytest.raises(ValueError):
+        trainer.batch_size = 0
+
+
+def test_image_training_runs_and_reports_terms(tiny_images):
+    trainer = Trainer(tiny_images, TrainConfig(dequantizer="variational", seed=0, hidden=8, eval_every=5))
+    trainer.run(10)
+    metrics = trainer.last_metrics
+    assert {"bound_bpd", "log_q_bpd", "log_r_bpd", "flow_bpd", "logit_bpd", "scale_bpd"} <= set(metrics)
+    assert np.isfinite(metrics["val_bound_bpd"]) and np.isfinite(metrics["iw_bound_bpd"])
+    assert "exact_bpd" not in metrics
+
+
+def test_bad_config_is_refused():
+    with pytest.raises(ValueError, match="dequantizer"):
+        TrainConfig(dequantizer="gaussian")
+    with pytest.raises(ValueError):
+        TrainConfig(val_fraction=1.0)

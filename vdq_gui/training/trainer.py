@@ -50,8 +50,10 @@ class TrainConfig:
     components: int = 16
     noise_layers: int = 2
     noise_components: int = 4
-    # image model sizes
+    # image model sizes (r is kept smaller than q, as in Flow++: its job is easier)
     hidden: int = 32
+    noise_hidden: int | None = None  # default: hidden // 2
+    noise_couplings: int = 3
 
     def __post_init__(self) -> None:
         if self.dequantizer not in DEQUANTIZERS:
@@ -102,7 +104,8 @@ class Trainer:
                 sizes = {"layers": cfg.noise_layers, "components": cfg.noise_components}
             else:
                 self.density = ImageFlow(data.levels, data.image_shape, hidden=cfg.hidden)
-                sizes = {"hidden": cfg.hidden}
+                sizes = {"hidden": cfg.noise_hidden or max(4, cfg.hidden // 2), "context": 8,
+                         "couplings": cfg.noise_couplings}
             self.dequantizer = make_dequantizer(cfg.dequantizer, data.kind, data.levels, data.image_shape,
                                                 **(sizes if cfg.dequantizer == "variational" else {}))
 

@@ -13,6 +13,13 @@ Every parameter is a function of x only, through a learned embedding of the bin 
 small MLP, so the flow's parameters are computed once per bin (a K x P table) and
 gathered per example.  Each step is strictly increasing, so the whole map eps -> u is
 monotone: the inspection code relies on this to read r(u|x) on a grid without inverting.
+
+Training gradients use the path-derivative ("sticking the landing") estimator of Roeder,
+Wu & Duvenaud (2017): the score term d/dtheta log r_theta(u) at fixed u, whose mean is
+exactly zero, is left out.  Its noise does not vanish when r matches q(u|x), and with
+Adam it kept r about 1e-3 bits/dim away from the optimum (measured on the built-ins: the
+1-D gap stalled at 0.003-0.01 bits/dim, above uniform's 0.0006 on ``counts``); without it
+the gap reaches 1e-4-1e-3.  Values (u, log r) are unchanged; only gradients differ.
 """
 
 from __future__ import annotations
@@ -72,6 +79,11 @@ class VariationalDequantizer1D(Dequantizer):
 
         ``params`` broadcasts against ``eps`` with one extra trailing axis of size P.
         """
+        z, log_r = self._to_logit(eps, params)
+        return torch.sigmoid(z), log_r - _log_sigmoid_derivative(z)
+
+    def _to_logit(self, eps: torch.Tensor, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """All steps but the final sigmoid: (z, log density of z)."""
         shift, log_scale, steps = self._split(params)
         log_r = -0.5 * eps**2 - LOG_SQRT_2PI
         z = shift + torch.exp(log_scale) * eps
@@ -80,14 +92,21 @@ class VariationalDequantizer1D(Dequantizer):
             z, log_det = _mixture_logit(z, log_w, means, log_scales)
             z = torch.exp(a) * z + b
             log_r = log_r - log_det - a
-        u = torch.sigmoid(z)
-        log_r = log_r - (F.logsigmoid(z) + F.logsigmoid(-z))
-        return u, log_r
+        return z, log_r
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
         eps = torch.randn(x.shape, generator=generator, device=x.device)
-        u, log_r = self.transform(eps, self.bin_params()[x])
-        return u, log_r
+        params = self.bin_params()[x]
+        z, log_rz = self._to_logit(eps, params)
+        if torch.is_grad_enabled() and params.requires_grad:
+            # Path derivative: log r is evaluated at z with the parameters frozen, so the
+            # gradient reaches theta only through z.  eps_path is the frozen flow's inverse
+            # of z to first order: equal to eps in value, with d eps_path/d theta =
+            # (dz/d theta) / (dz/d eps); the map is elementwise, so dz/d eps = N(eps) / r_z(z).
+            dz_deps = torch.exp(-0.5 * eps**2 - LOG_SQRT_2PI - log_rz).detach()
+            eps_path = eps + (z - z.detach()) / dz_deps.clamp_min(torch.finfo(dz_deps.dtype).tiny)
+            _, log_rz = self._to_logit(eps_path, params.detach())
+        return torch.sigmoid(z), log_rz - _log_sigmoid_derivative(z)
 
     def inverse(self, u: torch.Tensor, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """u -> (eps, log r(u|x)).  The mixture steps are inverted by bisection (slow, exact)."""
@@ -106,6 +125,11 @@ class VariationalDequantizer1D(Dequantizer):
     def log_prob(self, u: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Exact log r(u|x) for u in (0, 1) (via the inverse; for tests and checks)."""
         return self.inverse(u, self.bin_params()[x])[1]
+
+
+def _log_sigmoid_derivative(z: torch.Tensor) -> torch.Tensor:
+    """log du/dz for u = sigmoid(z)."""
+    return F.logsigmoid(z) + F.logsigmoid(-z)
 
 
 def _soft_clamp(log_scale: torch.Tensor, bound: float = 3.0) -> torch.Tensor:

@@ -1,0 +1,1 @@
+"""Benchmarks for vdq-gui: ``python -m benchmarks [--quick] [--json PATH]`` (see __main__)."""

@@ -1,0 +1,198 @@
+"""GUI benchmarks, parent side: start-up time, live vs headless speed, frame timing and
+memory growth, each measured on the real window in a child process (perf_probe)."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from benchmarks.perf_probe import PREFIX
+from benchmarks.perf_stats import alternate, median, percentile, slope
+
+REPO = Path(__file__).resolve().parents[1]
+RSS_HORIZON_S = 20 * 60  # the run rss_growth_mb is defined over
+
+
+class ProbeError(RuntimeError):
+    pass
+
+
+class Child:
+    """One perf_probe process; records on stdout arrive in a queue with their arrival time."""
+
+    def __init__(self, mode: str, *, data: str = "builtin:bimodal", dequantizer: str = "variational",
+                 variant: str = "normal"):
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.perf_probe", mode, "--data", data, "--dequantizer", dequantizer,
+             "--variant", variant],
+            cwd=REPO, env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
+        self.records: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            if line.startswith(PREFIX):
+                record = json.loads(line[len(PREFIX):])
+                record["_arrived"] = time.perf_counter()
+                self.records.put(record)
+        self.records.put({"event": "_exit"})
+
+    def expect(self, event: str, timeout: float) -> dict:
+        deadline = time.perf_counter() + timeout
+        while True:
+            try:
+                record = self.records.get(timeout=max(0.01, deadline - time.perf_counter()))
+            except queue.Empty:
+                raise ProbeError(f"no {event!r} from the probe within {timeout:.0f} s{self._tail()}") from None
+            if record["event"] == event:
+                return record
+            if record["event"] == "_exit":
+                raise ProbeError(f"probe exited ({self.proc.wait()}) before {event!r}{self._tail()}")
+
+    def send(self, **command) -> None:
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
+
+    def close(self, timeout: float = 30.0) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.send(cmd="quit")
+                self.proc.stdin.close()
+                self.proc.wait(timeout)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self.stderr.close()
+
+    def _tail(self) -> str:
+        self.stderr.seek(0)
+        text = self.stderr.read()[-2000:]
+        return f"; stderr:\n{text}" if text else ""
+
+
+# == start-up ============================================================================
+def startup_once(data: str = "builtin:bimodal") -> dict:
+    child = Child("startup", data=data)
+    try:
+        record = child.expect("first_paint", timeout=120)
+    finally:
+        child.close()
+    return {"startup_s": record["_arrived"] - child.started, "torch_imported": record["torch_imported"],
+            "in_process_s": record["process_s"]}
+
+
+def startup(runs: int) -> dict:
+    """Process launch (in this process) to the first paint of the main window, ``runs`` times."""
+    samples = [startup_once() for _ in range(runs)]
+    times = [s["startup_s"] for s in samples]
+    return {"startup_s": median(times), "all_s": times, "max_s": max(times),
+            "torch_imported_before_first_paint": any(s["torch_imported"] for s in samples),
+            "interpreter_and_imports_before_main_s": median([s["startup_s"] - s["in_process_s"] for s in samples])}
+
+
+# == live vs headless ====================================================================
+def live_vs_headless(pairs: int, seconds: float, warmup: float, data: str = "builtin:bimodal",
+                     dequantizer: str = "variational", variant: str = "normal") -> dict:
+    """steps/s of the shown window (training at full speed, every plot redrawing) / steps/s of
+    the same trainer headless; both children stay up and take turns (never both at once)."""
+    live = Child("live", data=data, dequantizer=dequantizer, variant=variant)
+    headless = Child("headless", data=data, dequantizer=dequantizer)
+    runs: list[dict] = []
+    headless_runs: list[dict] = []
+    try:
+        ready = live.expect("ready", timeout=180)
+        headless.expect("ready", timeout=180)
+        timeout = seconds + warmup + 60
+
+        def live_side() -> float:
+            live.send(cmd="run", seconds=seconds, warmup=warmup)
+            runs.append(live.expect("run", timeout))
+            return runs[-1]["steps_per_s"]
+
+        def headless_side() -> float:
+            headless.send(cmd="run", seconds=seconds, warmup=warmup)
+            headless_runs.append(headless.expect("run", timeout))
+            return headless_runs[-1]["steps_per_s"]
+
+        result = alternate(live_side, headless_side, pairs)
+    finally:
+        live.close()
+        headless.close()
+    result.update(frame_stats(runs))
+    result.update(rss_from_runs(runs, ready["rss_mb"]))
+    result["headless_thread_cpu"] = {name: median([r["thread_cpu"].get(name, 0.0) for r in headless_runs])
+                                     for name in {n for r in headless_runs for n in r.get("thread_cpu", {})}}
+    result.update(seconds=seconds, warmup=warmup, case=f"{data}/{dequantizer}", variant=variant)
+    return result
+
+
+def frame_stats(runs: list[dict]) -> dict:
+    """Pooled over every live run: p99 of the frame-timer tick intervals, redraws per second."""
+    ticks = [t for run in runs for t in run.pop("tick_intervals_ms")]
+    return {"frame_interval_p99_ms": percentile(ticks, 99), "frame_interval_max_ms": max(ticks, default=0.0),
+            "frame_interval_median_ms": percentile(ticks, 50), "ticks": len(ticks),
+            "frames_per_second": median([r["frames_per_second"] for r in runs]),
+            "frames_per_second_runs": [r["frames_per_second"] for r in runs],
+            "redraw_interval_p99_ms": median([r["redraw_p99_ms"] for r in runs]),
+            "draw_ms_median": median([r["draw_ms_median"] for r in runs]),
+            "draw_ms_p99": median([r["draw_ms_p99"] for r in runs]),
+            "live_thread_cpu": {name: median([r["thread_cpu"].get(name, 0.0) for r in runs])
+                                for name in {n for r in runs for n in r.get("thread_cpu", {})}},
+            "live_runs": runs}
+
+
+def rss_from_runs(runs: list[dict], ready_rss: float) -> dict:
+    """Quick runs only: memory growth per training second over the live runs (the first
+    run excluded as warm-up), EXTRAPOLATED to 20 minutes.  Never the 20-minute figure."""
+    trained, points = 0.0, []
+    for run in runs:
+        points.append((trained, run["rss_mb_start"]))
+        trained += run["seconds"]
+        points.append((trained, run["rss_mb_end"]))
+    later = points[2:] if len(points) > 2 else points
+    rate = slope([p[0] for p in later], [p[1] for p in later])
+    return {"rss_mb_ready": ready_rss, "rss_mb_last": points[-1][1] if points else float("nan"),
+            "rss_trained_s": trained, "rss_mb_per_s": rate,
+            "rss_growth_mb_extrapolated": rate * RSS_HORIZON_S if rate == rate else float("nan")}
+
+
+# == memory over a long run ================================================================
+def rss_soak(seconds: float, every: float, data: str = "builtin:bimodal", dequantizer: str = "variational",
+             progress=None) -> dict:
+    """Train with the window open for ``seconds``; RSS, speed and frame timing every ``every`` s."""
+    child = Child("live", data=data, dequantizer=dequantizer)
+    samples = []
+    try:
+        child.expect("ready", timeout=180)
+        child.send(cmd="soak", seconds=seconds, every=every)
+        while True:
+            record = child.records.get(timeout=every + 120)
+            if record["event"] == "soak_done":
+                break
+            if record["event"] == "_exit":
+                raise ProbeError(f"probe exited during the soak{child._tail()}")
+            if record["event"] == "soak":
+                record.pop("_arrived", None)
+                samples.append(record)
+                if progress:
+                    progress(record)
+    finally:
+        child.close()
+    first, last = samples[0], samples[-1]
+    after_minute = [s for s in samples if s["t"] >= 60.0]
+    return {"rss_growth_mb": last["rss_mb"] - first["rss_mb"], "seconds": last["t"], "steps": last["step"] - first["step"],
+            "rss_mb_start": first["rss_mb"], "rss_mb_end": last["rss_mb"],
+            "rss_growth_after_first_minute_mb": (last["rss_mb"] - after_minute[0]["rss_mb"]) if after_minute else None,
+            "rss_mb_per_minute": 60 * slope([s["t"] for s in samples], [s["rss_mb"] for s in samples]),
+            "samples": samples}

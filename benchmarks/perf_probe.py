@@ -1,0 +1,353 @@
+"""The child process of the GUI benchmarks (``python -m benchmarks.perf_probe MODE``).
+
+MODE ``startup``: the real entry point (vdq_gui.app.main.main) with one hook: the first
+    paint of the main window prints ``@@{"event": "first_paint", ...}`` and the process
+    exits at once.  The parent times launch -> that line.
+MODE ``live``: the real window, offscreen, with its own worker and frame timer.  Commands
+    arrive on stdin as JSON lines, results leave on stdout as ``@@``-prefixed JSON lines:
+      {"cmd": "run", "seconds": S, "warmup": W}   train S s (after W s) and report
+      {"cmd": "soak", "seconds": S, "every": E}   train S s, report every E s
+      {"cmd": "quit"}
+MODE ``headless``: the same trainer (built and threaded as the worker builds it) in a
+    plain loop; accepts ``run`` and ``quit``.
+
+Nothing here imports torch before the window paints (startup must measure the app's own
+order), and nothing edits the app: measurements hook it from the outside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+
+PREFIX = "@@"
+
+
+def emit(**record) -> None:
+    sys.stdout.write(PREFIX + json.dumps(record) + "\n")
+    sys.stdout.flush()
+
+
+def rss_mb() -> float:
+    from benchmarks.perf_stats import rss_mb as read
+
+    return read()
+
+
+def thread_cpu_s() -> dict[str, float]:
+    """CPU seconds of every thread of this process by thread name (Linux /proc; {} elsewhere).
+    Qt names a QThread's OS thread after its objectName (the worker: vdq-training-worker)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out: dict[str, float] = {}
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        name = "gui" if int(tid) == os.getpid() else stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+def cpu_fractions(before: dict, after: dict, seconds: float) -> dict[str, float]:
+    """Per-thread share of one core over ``seconds`` (threads using under 1% left out)."""
+    shares = {name: (after[name] - before.get(name, 0.0)) / seconds for name in after}
+    return {name: round(share, 3) for name, share in shares.items() if share >= 0.01}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.perf_probe")
+    parser.add_argument("mode", choices=("startup", "live", "headless"))
+    parser.add_argument("--data", default="builtin:bimodal")
+    parser.add_argument("--dequantizer", default="variational")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--size", default="1280x720")
+    parser.add_argument("--variant", default="normal", choices=sorted(VARIANTS),
+                        help="diagnostics only: switch parts of the live pipeline off (see VARIANTS)")
+    return parser.parse_args(argv)
+
+
+# == startup ===========================================================================
+def startup(args) -> int:
+    from vdq_gui.app import window as window_module
+
+    original = window_module.MainWindow.paintEvent
+
+    def first_paint(self, event):
+        original(self, event)
+        emit(event="first_paint", torch_imported="torch" in sys.modules,
+             process_s=time.perf_counter() - STARTED)
+        os._exit(0)  # measured; do not wait for the worker's torch import to finish
+
+    window_module.MainWindow.paintEvent = first_paint
+    from vdq_gui.app.main import main
+
+    return main([args.data, "--dequantizer", args.dequantizer, "--size", args.size])
+
+
+# == live ==============================================================================
+def stdin_commands(callback) -> None:
+    """Read JSON lines from stdin in a daemon thread; ``callback`` runs in the GUI thread."""
+    from PySide6 import QtCore
+
+    class Relay(QtCore.QObject):
+        line = QtCore.Signal(str)
+
+        @QtCore.Slot(str)
+        def handle(self, text: str) -> None:
+            callback(text)
+
+    relay = Relay()  # lives in the GUI thread, so the queued slot runs there
+    relay.line.connect(relay.handle, QtCore.Qt.ConnectionType.QueuedConnection)
+
+    def read() -> None:
+        for line in sys.stdin:
+            relay.line.emit(line)
+        relay.line.emit('{"cmd": "quit"}')
+
+    threading.Thread(target=read, name="probe-stdin", daemon=True).start()
+    return relay
+
+
+class LiveProbe:
+    """Hooks the window from outside: the frame timer's ticks (event-loop latency), the
+    redraws (frame_drawn) and the cost of each draw (wrapping window.draw)."""
+
+    def __init__(self, window, app):
+        from PySide6 import QtCore
+
+        self.window, self.app, self.QtCore = window, app, QtCore
+        self.ticks: list[float] = []
+        self.draws: list[float] = []
+        self.draw_costs: list[float] = []
+        self.ready = False
+        window.frame_timer.timeout.connect(self._on_tick)
+        window.frame_drawn.connect(self._on_drawn)
+        draw = window.draw
+
+        def timed_draw(snapshot):
+            started = time.perf_counter()
+            draw(snapshot)
+            self.draw_costs.append(time.perf_counter() - started)
+
+        window.draw = timed_draw  # _on_frame looks draw up on the instance
+
+    # -- hooks ----------------------------------------------------------------------
+    def _on_tick(self) -> None:
+        self.ticks.append(time.perf_counter())
+
+    def _on_drawn(self, step: int) -> None:
+        self.draws.append(time.perf_counter())
+        if not self.ready and self.window.worker.trainer is not None:
+            self.ready = True
+            emit(event="ready", rss_mb=rss_mb())
+
+    def _clear(self) -> None:
+        self.ticks.clear()
+        self.draws.clear()
+        self.draw_costs.clear()
+
+    def _steps(self) -> int:
+        trainer = self.window.worker.trainer
+        return int(trainer.step_count) if trainer is not None else 0
+
+    def _play(self, on: bool) -> None:
+        self.window.actions["play"].setChecked(on)  # what Space does
+
+    def _window_stats(self, seconds: float) -> dict:
+        from benchmarks.perf_stats import intervals, percentile
+
+        ticks = [1e3 * d for d in intervals(self.ticks)]
+        redraws = [1e3 * d for d in intervals(self.draws)]
+        costs = [1e3 * c for c in self.draw_costs]
+        return {"frames": len(self.draws), "frames_per_second": len(self.draws) / seconds,
+                "tick_intervals_ms": ticks, "tick_p99_ms": percentile(ticks, 99), "tick_max_ms": max(ticks, default=0),
+                "redraw_p99_ms": percentile(redraws, 99), "draw_ms_median": percentile(costs, 50),
+                "draw_ms_p99": percentile(costs, 99)}
+
+    # -- commands -------------------------------------------------------------------
+    def command(self, line: str) -> None:
+        request = json.loads(line)
+        cmd = request.get("cmd")
+        if cmd == "run":
+            self._run(float(request["seconds"]), float(request.get("warmup", 1.0)))
+        elif cmd == "soak":
+            self._soak(float(request["seconds"]), float(request.get("every", 30.0)))
+        elif cmd == "quit":
+            self.window.close()
+            self.app.quit()
+
+    def _run(self, seconds: float, warmup: float) -> None:
+        state = {}
+        self._play(True)
+
+        def begin() -> None:
+            self._clear()
+            state.update(step=self._steps(), t=time.perf_counter(), rss=rss_mb(), cpu=thread_cpu_s())
+
+        def end() -> None:
+            elapsed = time.perf_counter() - state["t"]
+            steps = self._steps() - state["step"]
+            stats = self._window_stats(elapsed)
+            stats["thread_cpu"] = cpu_fractions(state["cpu"], thread_cpu_s(), elapsed)
+            self._play(False)
+            emit(event="run", seconds=elapsed, steps=steps, steps_per_s=steps / elapsed,
+                 rss_mb_start=state["rss"], rss_mb_end=rss_mb(), step=self._steps(), **stats)
+
+        self.QtCore.QTimer.singleShot(int(warmup * 1000), begin)
+        self.QtCore.QTimer.singleShot(int((warmup + seconds) * 1000), end)
+
+    def _soak(self, seconds: float, every: float) -> None:
+        started = time.perf_counter()
+        state = {"step": self._steps(), "t": started}
+        self._clear()
+        self._play(True)
+        emit(event="soak", t=0.0, step=state["step"], rss_mb=rss_mb(), steps_per_s=0.0, frames_per_second=0.0)
+        timer = self.QtCore.QTimer(self.window)
+        timer.setInterval(int(every * 1000))
+
+        def sample() -> None:
+            now = time.perf_counter()
+            stats = self._window_stats(now - state["t"])
+            stats.pop("tick_intervals_ms")
+            steps = self._steps()
+            emit(event="soak", t=now - started, step=steps, rss_mb=rss_mb(),
+                 steps_per_s=(steps - state["step"]) / (now - state["t"]), **stats)
+            state.update(step=steps, t=now)
+            self._clear()
+            if now - started >= seconds - 1e-3:
+                timer.stop()
+                self._play(False)
+                emit(event="soak_done")
+
+        timer.timeout.connect(sample)
+        timer.start()
+        self._soak_timer = timer
+
+
+# Diagnostics only (--variant): switch parts of the live pipeline off or change one
+# setting, to find where live training loses its speed.  Each is (before, after): called
+# before the window exists and once it exists.
+def _no_draw(window) -> None:
+    """Take snapshots as usual but draw nothing (the GUI thread stays idle)."""
+    window.draw = lambda snapshot: None
+
+
+def _cached_snapshot(window) -> None:
+    """The worker reuses its first snapshot (step updated): no inspection cost in the worker
+    thread; drawing as usual."""
+    from dataclasses import replace
+
+    worker, original, cache = window.worker, window.worker._inspect, {}
+
+    def inspect(trainer):
+        if "snapshot" not in cache:
+            cache["snapshot"] = original(trainer)
+        return replace(cache["snapshot"], step=trainer.step_count)
+
+    worker._inspect = inspect
+
+
+def _no_antialias() -> None:
+    """Every curve drawn without antialiasing (pyqtgraph reads the option as items are made)."""
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=False)
+
+
+def _switch_interval(seconds: float):
+    return lambda: sys.setswitchinterval(seconds)
+
+
+def _process_worker() -> None:
+    """Train in a child process (the prototype in perf_procworker of the proposed change)."""
+    from benchmarks.perf_procworker import install
+    from vdq_gui.app import window
+
+    install(window)
+
+
+def _nothing(*_args) -> None:
+    pass
+
+
+VARIANTS = {
+    "normal": (_nothing, _nothing),
+    "nodraw": (_nothing, _no_draw),
+    "cached_snapshot": (_nothing, _cached_snapshot),
+    "nodraw_cached_snapshot": (_nothing, lambda window: (_no_draw(window), _cached_snapshot(window))),
+    "no_antialias": (_no_antialias, _nothing),
+    "switch_1ms": (_switch_interval(0.001), _nothing),
+    "switch_20ms": (_switch_interval(0.02), _nothing),
+    "process_worker": (_process_worker, _nothing),
+}
+
+
+def live(args) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6 import QtCore, QtWidgets
+
+    from vdq_gui.app import style
+
+    style.configure_pyqtgraph()
+    before, after = VARIANTS[args.variant]
+    before()
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    from vdq_gui.app.main import parse_size
+    from vdq_gui.app.window import MainWindow
+    from vdq_gui.app.worker import RunSpec
+    from vdq_gui.data.loaders import load_data
+
+    spec = RunSpec(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed)
+    window = MainWindow(spec, ask_before_reset=False)
+    window.resize(*parse_size(args.size))
+    window.show()
+    probe = LiveProbe(window, app)
+    after(window)
+    relay = stdin_commands(probe.command)  # noqa: F841 - kept alive for the whole run
+    QtCore.QTimer.singleShot(0, window.start)
+    return app.exec()
+
+
+# == headless ==========================================================================
+def headless(args) -> int:
+    from vdq_gui.app.worker import RunSpec, build_trainer, limit_torch_threads
+    from vdq_gui.data.loaders import load_data
+
+    limit_torch_threads()  # the worker's own thread policy
+    trainer = build_trainer(RunSpec(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed))
+    trainer.step()
+    emit(event="ready", rss_mb=rss_mb())
+    for line in sys.stdin:
+        request = json.loads(line)
+        if request.get("cmd") != "run":
+            break
+        warmup_end = time.perf_counter() + float(request.get("warmup", 1.0))
+        while time.perf_counter() < warmup_end:
+            trainer.step()
+        start_step, started, cpu = trainer.step_count, time.perf_counter(), thread_cpu_s()
+        end = started + float(request["seconds"])
+        while time.perf_counter() < end:
+            trainer.step()
+        elapsed = time.perf_counter() - started
+        steps = trainer.step_count - start_step
+        emit(event="run", seconds=elapsed, steps=steps, steps_per_s=steps / elapsed, rss_mb_end=rss_mb(),
+             thread_cpu=cpu_fractions(cpu, thread_cpu_s(), elapsed))
+    return 0
+
+
+STARTED = time.perf_counter()
+
+if __name__ == "__main__":
+    arguments = parse_args()
+    sys.exit({"startup": startup, "live": live, "headless": headless}[arguments.mode](arguments))

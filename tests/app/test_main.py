@@ -1,0 +1,58 @@
+"""The ``vdq-gui`` entry point: argument parsing, bad files, the headless screenshot run,
+and a first paint that does not wait for torch."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6 import QtGui
+
+from vdq_gui.app.main import data_options, main, parse_args
+
+
+def test_arguments_map_onto_load_data_options():
+    args = parse_args(["data.csv", "--column", "2", "--levels", "16", "--as", "pixels", "--seed", "3",
+                       "--dequantizer", "uniform"])
+    assert args.data == "data.csv" and args.seed == 3 and args.dequantizer == "uniform"
+    assert data_options(args) == {"column": 2, "levels": 16, "as_": "pixels"}
+    assert parse_args([]).data == "builtin:bimodal"
+    assert data_options(parse_args(["x.png", "--as", "patches", "--patch", "4"]))["patch"] == 4
+
+
+def test_a_bad_file_exits_2_and_names_it(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("word\nhello\n")
+    assert main([str(path)]) == 2
+    assert "bad.csv" in capsys.readouterr().err
+
+
+def run_app(*args, timeout=120):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, "-m", "vdq_gui.app.main", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def test_screenshot_run_trains_saves_and_exits_0(tmp_path):
+    shot = tmp_path / "window.png"
+    result = run_app("--auto-start", "--after-steps", "40", "--screenshot", str(shot))
+    assert result.returncode == 0, result.stderr
+    assert "step 40" in result.stdout
+    image = QtGui.QImage(str(shot))
+    assert (image.width(), image.height()) == (1280, 720)
+
+
+def test_window_modules_do_not_import_torch():
+    code = ("import sys; import vdq_gui.app.main, vdq_gui.app.window, vdq_gui.app.worker; "
+            "sys.exit(1 if 'torch' in sys.modules else 0)")
+    result = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert result.returncode == 0, "torch would hold back the first paint"
+
+
+@pytest.mark.parametrize("dequantizer", ["none"])
+def test_screenshot_run_accepts_options(tmp_path, dequantizer):
+    shot = tmp_path / "none.png"
+    result = run_app("builtin:counts", "--dequantizer", dequantizer, "--seed", "2", "--auto-start",
+                     "--after-steps", "10", "--screenshot", str(shot), "--size", "1024x640")
+    assert result.returncode == 0, result.stderr
+    assert QtGui.QImage(str(shot)).width() == 1024

@@ -1,0 +1,158 @@
+"""What every panel shares: a header (title, one-line caption, and a legend strip), axis
+styling that follows the font scale, and the contract the window relies on.
+
+Legends live in the header as coloured text rather than as boxes inside the plots: they
+wrap at any width and font size and never cover the data.
+
+A panel exposes:
+  draw(snapshot)          draw one snapshot (setData/setImage only);
+  reset_view()            restore the ranges the panel chose itself;
+  set_font_scale(scale)   presentation mode;
+  bin_clicked(int)        emitted when the user clicks a bin.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from vdq_gui.app import style
+
+
+class ElidedLabel(QtWidgets.QLabel):
+    """A one-line label that ends in "…" when it does not fit, instead of being cut mid-word."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        text = self.fontMetrics().elidedText(self.text(), QtCore.Qt.TextElideMode.ElideRight, self.width())
+        painter = QtGui.QPainter(self)
+        try:
+            painter.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
+            painter.drawText(self.rect(), int(self.alignment()), text)
+        finally:
+            # End explicitly: a painter left alive past paintEvent (the wrapper may outlive
+            # the frame) corrupts the next widget painted on the same backing store.
+            painter.end()
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(0, super().minimumSizeHint().height())
+
+
+# Legend glyphs: how each kind of plot item looks, in text.
+GLYPHS = {"line": "━━", "dash": "‒ ‒", "dotted_line": "━●━", "dot": "●", "bar": "■", "band": "▮"}
+
+
+def legend_html(entries) -> str:
+    """[(glyph, colour, name), ...] -> one rich-text line that may wrap between entries."""
+    parts = []
+    for glyph, colour, name in entries:
+        label = name.replace(" ", "&nbsp;")
+        parts.append(f"<span style='color:{colour}; font-weight:bold'>{GLYPHS[glyph]}</span>&nbsp;{label}")
+    return " &nbsp; ".join(parts)
+
+
+class PanelHeader(QtWidgets.QWidget):
+    """Bold title, grey one-line caption, optional toggles; a legend strip below them."""
+
+    def __init__(self, title: str, caption: str, parent=None):
+        super().__init__(parent)
+        self.title = QtWidgets.QLabel(title)
+        self.caption = ElidedLabel(caption)
+        self.caption.setStyleSheet("color: #555;")
+        self.caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.caption.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                   QtWidgets.QSizePolicy.Policy.Preferred)
+        self.caption.setToolTip(caption)
+        self.legend = QtWidgets.QLabel()
+        self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.hide()
+        column = QtWidgets.QVBoxLayout(self)
+        column.setContentsMargins(4, 2, 4, 0)
+        column.setSpacing(0)
+        row = QtWidgets.QHBoxLayout()
+        row.setSpacing(8)
+        row.addWidget(self.title)
+        row.addWidget(self.caption, 1)
+        self._toggles = QtWidgets.QHBoxLayout()
+        self._toggles.setSpacing(6)
+        row.addLayout(self._toggles)
+        column.addLayout(row)
+        column.addWidget(self.legend)
+        self.set_font_scale(1.0)
+
+    def add_toggle(self, widget: QtWidgets.QWidget) -> None:
+        self._toggles.addWidget(widget)
+
+    def set_legend(self, entries) -> None:
+        self.legend.setText(legend_html(entries))
+        self.legend.setVisible(bool(entries))
+
+    def set_font_scale(self, scale: float) -> None:
+        self.title.setFont(style.font(scale, 1.1, bold=True))
+        self.caption.setFont(style.font(scale, 0.95))
+        self.legend.setFont(style.font(scale, 0.95))
+
+
+class PlotPanel(QtWidgets.QFrame):
+    """Base class: a header above whatever graphics widget the subclass puts in ``body``."""
+
+    bin_clicked = QtCore.Signal(int)
+
+    def __init__(self, title: str, caption: str, tooltip: str = "", parent=None):
+        super().__init__(parent)
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.header = PanelHeader(title, caption)
+        self.setToolTip(tooltip or caption)
+        self._layout = QtWidgets.QVBoxLayout(self)
+        self._layout.setContentsMargins(2, 2, 2, 2)
+        self._layout.setSpacing(0)
+        self._layout.addWidget(self.header)
+        self.font_scale = 1.0
+
+    def set_body(self, widget: QtWidgets.QWidget) -> None:
+        self._layout.addWidget(widget, 1)
+
+    # -- the contract; subclasses override ------------------------------------------
+    def draw(self, snapshot) -> None:
+        raise NotImplementedError
+
+    def reset_view(self) -> None:
+        pass
+
+    def set_selected_bin(self, level: int) -> None:
+        pass
+
+    def set_font_scale(self, scale: float) -> None:
+        self.font_scale = scale
+        self.header.set_font_scale(scale)
+
+
+def style_plot(plot: pg.PlotItem, scale: float, left_width: int = 56) -> None:
+    """Fonts and fixed axis widths (fixed so that stacked plots line up and the layout
+    does not jump when tick labels change length during training)."""
+    tick_font = style.font(scale, 0.9)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        # "(x0.001)" in an axis label confuses more than it helps.  Empty enable-ranges
+        # first: pyqtgraph would otherwise keep the scale it computes while disabling.
+        axis.setSIPrefixEnableRanges(())
+        axis.enableAutoSIPrefix(False)
+        axis.setTickFont(tick_font)
+        axis.setStyle(tickTextOffset=4)
+        if axis.label is not None:
+            axis.label.setFont(style.font(scale, 0.95))
+            # pyqtgraph re-renders the label HTML with its own size unless told.
+            axis.labelStyle["font-size"] = style.css_size(scale, 0.95)
+            axis._updateLabel()
+    plot.getAxis("left").setWidth(int(left_width * scale))
+    plot.getAxis("bottom").setHeight(int(40 * scale))
+
+
+def fixed_view(plot: pg.PlotItem) -> None:
+    """No per-frame autorange: ranges are set explicitly (see AutoFit and reset_view)."""
+    plot.disableAutoRange()
+    plot.setMenuEnabled(False)
+    plot.hideButtons()  # the "A" autorange button would re-enable autorange per frame
+    plot.showGrid(x=False, y=False)
+
+

@@ -1,0 +1,138 @@
+"""Panel 1 (1-D data): the data's histogram, the learned continuous density q, and the
+model's bin masses P(x) = integral of q over the bin.
+
+All three share one y scale: a bin is one unit wide in level coordinates, so a bar's
+height is its probability and the area under q over a bin is that bin's P(x).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from vdq_gui.app import style
+from vdq_gui.app.panels.axes import LevelAxis
+from vdq_gui.app.panels.base import PlotPanel, fixed_view, style_plot
+from vdq_gui.app.panels.interaction import AutoFit, BinBand, ClickToBin, CornerText, Crosshair
+
+CAPTION = "one bin = one unit wide: bar height = probability"
+LEGEND = [("bar", style.DATA_EDGE, "data P(x)"), ("line", style.MODEL, "model density q(y)"),
+          ("dot", style.MODEL_PMF, "model P(x) = ∫ q over the bin")]
+TOOLTIP = ("The model q is a continuous density over [0, K]. Dequantization spreads each "
+           "discrete value x over its bin [x, x+1) so q cannot cheat with spikes.\n"
+           "Hover for values, click a bin to inspect its noise on the right, drag/scroll to zoom.")
+NOT_A_BOUND = ("<b>dequantizer = none:</b> q is fitted to the integers themselves,<br>"
+               "so log q(x) is <b>not</b> a bound on log P(x): watch the spikes grow.")
+
+
+class DensityPanel(PlotPanel):
+    def __init__(self, parent=None):
+        super().__init__("Data and density", CAPTION, TOOLTIP, parent)
+        self.axis = LevelAxis("bottom")
+        self.widget = pg.PlotWidget(axisItems={"bottom": self.axis})
+        self.set_body(self.widget)
+        self.plot = self.widget.getPlotItem()
+        fixed_view(self.plot)
+        self.plot.setLabel("left", "probability per bin")
+        self.plot.setLabel("bottom", "x (data value)")
+        self.header.set_legend(LEGEND)
+        self._build_items()
+        self.fit = AutoFit(self.plot, headroom=1.3)  # room for the warning on top
+        self.warning = CornerText(self.plot, color=style.WARNING)
+        self.crosshair = Crosshair(self.plot, self._describe)
+        self.clicks = ClickToBin(self.plot, self)
+        self.clicks.clicked.connect(self.bin_clicked)
+        self._snapshot = None
+        self._data_pmf = None
+        self._levels = 0
+        self.set_font_scale(1.0)
+
+    def _build_items(self) -> None:
+        # Bars are axis-aligned: antialiasing would only make their (per-frame) fill slow.
+        self.data_bars = pg.PlotDataItem(stepMode="center", fillLevel=0, antialias=False,
+                                         brush=style.brush(style.DATA, 110),
+                                         pen=style.pen(style.DATA_EDGE, 1.2), name="data P(x)")
+        self.density_curve = pg.PlotDataItem(pen=style.pen(style.MODEL, 2.5), name="model q(y)")
+        self.model_marks = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7,
+                                           symbolBrush=style.brush(style.MODEL_PMF),
+                                           symbolPen=pg.mkPen("w", width=0.8),
+                                           name="model P(x)")
+        self.selection = BinBand(pg.mkBrush(*style.SELECTION))
+        self.selection.setZValue(-10)
+        for item in (self.selection, self.data_bars, self.density_curve, self.model_marks):
+            self.plot.addItem(item)
+
+    # -- drawing ---------------------------------------------------------------------
+    def show_data(self, data) -> None:
+        """Draw only the data histogram (before the model exists) and set the ranges."""
+        self._set_levels(data.levels, data.origin, data.step)
+        self._data_pmf = data.histogram()
+        self.data_bars.setData(np.arange(data.levels + 1, dtype=float), self._data_pmf)
+        self.density_curve.setData([], [])
+        self.model_marks.setData([], [])
+        self.warning.set_html("")
+        self.reset_view()
+
+    def draw(self, snapshot) -> None:
+        self._snapshot = snapshot
+        if snapshot.levels != self._levels:
+            self._set_levels(snapshot.levels, snapshot.origin, snapshot.value_step)
+        if self._data_pmf is not snapshot.data_pmf:
+            self._data_pmf = snapshot.data_pmf
+            self.data_bars.setData(self._bin_edges, snapshot.data_pmf)
+        self.density_curve.setData(snapshot.y_grid, snapshot.q_density)
+        self.model_marks.setData(self._bin_centres, snapshot.model_pmf)
+        self.warning.set_html("" if snapshot.is_bound else NOT_A_BOUND)
+        if self.fit.due():
+            self.fit.fit_y(0.0, self._visible_max(snapshot))
+
+    def _visible_max(self, snapshot) -> float:
+        # Spikes (dequantizer none) can reach huge densities; cap the automatic range so the
+        # data stays readable and the spikes visibly run off the top.
+        peak = max(float(np.nanmax(snapshot.data_pmf)), float(np.nanmax(snapshot.model_pmf)))
+        curve = float(np.nanmax(snapshot.q_density)) if snapshot.q_density.size else 0.0
+        return max(peak, min(curve, 3.0 * peak))
+
+    def _set_levels(self, levels: int, origin: float, value_step: float) -> None:
+        self._levels = levels
+        self._bin_edges = np.arange(levels + 1, dtype=float)
+        self._bin_centres = np.arange(levels, dtype=float) + 0.5
+        self.axis.set_units(origin, value_step)
+        self.clicks.levels = levels
+        self.plot.setLimits(xMin=-0.5 * levels, xMax=1.5 * levels, yMin=-1.0)
+        self.plot.setXRange(0, levels, padding=0.01)
+
+    def reset_view(self) -> None:
+        if not self._levels:
+            return
+        self.fit.reset()
+        self.plot.setXRange(0, self._levels, padding=0.01)
+        top = float(np.max(self._data_pmf)) if self._data_pmf is not None else 1.0
+        if self._snapshot is not None:
+            top = self._visible_max(self._snapshot)
+        self.fit.fit_y(0.0, top, force=True)
+
+    def set_selected_bin(self, level: int) -> None:
+        self.selection.setRegion((level, level + 1))
+
+    def set_font_scale(self, scale: float) -> None:
+        super().set_font_scale(scale)
+        style_plot(self.plot, scale)
+        self.warning.set_font_scale(scale)
+        self.crosshair.set_font_scale(scale)
+
+    # -- hover read-out --------------------------------------------------------------
+    def _describe(self, x: float, y: float) -> str | None:
+        if not self._levels or not 0 <= x < self._levels:
+            return None
+        level = int(x)
+        value = self.axis.value_of(level + 0.5)
+        lines = [f"bin {level}  (x = {value:g})"]
+        if self._data_pmf is not None:
+            lines.append(f"data P(x) = {self._data_pmf[level]:.4f}")
+        snap = self._snapshot
+        if snap is not None and snap.model_pmf is not None:
+            lines.append(f"model P(x) = {snap.model_pmf[level]:.4f}")
+            index = min(int(np.searchsorted(snap.y_grid, x)), snap.y_grid.size - 1)
+            lines.append(f"q(y = {x:.2f}) = {snap.q_density[index]:.4f}")
+        return "<br>".join(lines)

@@ -1,0 +1,113 @@
+"""Panel 2b: one bin up close.  The noise r(u|x) the dequantizer uses for that bin,
+against the uniform density and the model's exact posterior q(u|x) = q(x+u) / P(x).
+
+The bound's gap for the bin is exactly KL(r || q), written on the plot: the closer the
+orange curve hugs the green one, the tighter the bound.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from vdq_gui.app import style
+from vdq_gui.app.panels.axes import bin_label
+from vdq_gui.app.panels.base import PlotPanel, fixed_view, style_plot
+from vdq_gui.app.panels.interaction import AutoFit, CornerText, Crosshair
+
+CAPTION = "the gap is KL(r ‖ q): how far orange is from green"
+LEGEND = [("line", style.NOISE, "dequantizer r(u|x)"), ("line", style.POSTERIOR, "exact posterior q(u|x)"),
+          ("dash", style.UNIFORM, "uniform")]
+LEGEND_IMAGES = [LEGEND[0], LEGEND[2]]
+TOOLTIP = ("The gap of the bound for this bin is KL(r(u|x) ‖ q(u|x)).\n"
+           "Uniform dequantization fixes r to the flat grey line; variational dequantization "
+           "learns r to follow the posterior. Click a bin in any plot to choose it.")
+
+
+class DetailPanel(PlotPanel):
+    def __init__(self, parent=None):
+        super().__init__("Selected bin", CAPTION, TOOLTIP, parent)
+        self.widget = pg.PlotWidget()
+        self.set_body(self.widget)
+        self.plot = self.widget.getPlotItem()
+        fixed_view(self.plot)
+        self.plot.setLabel("bottom", "noise u")
+        self.plot.setLabel("left", "density of u")
+        self.header.set_legend(LEGEND)
+        self.noise = self.plot.plot(pen=style.pen(style.NOISE, 3), name="r(u|x)")
+        self.posterior = self.plot.plot(pen=style.pen(style.POSTERIOR, 2.5), name="posterior q(u|x)")
+        self.uniform = self.plot.plot([0.0, 1.0], [1.0, 1.0], pen=style.pen(style.UNIFORM, 2, dashed=True),
+                                      name="uniform")
+        self.plot.setXRange(0, 1, padding=0.02)
+        self.plot.setLimits(xMin=-0.5, xMax=1.5, yMin=-1)
+        self.info = CornerText(self.plot)
+        self.fit = AutoFit(self.plot, headroom=1.4, shrink_below=0.7)
+        self.crosshair = Crosshair(self.plot, self._describe)
+        self.selected = 0
+        self._snapshot = None
+        self._origin, self._value_step = 0.0, 1.0
+        self.set_font_scale(1.0)
+
+    def set_selected_bin(self, level: int) -> None:
+        self.selected = int(level)
+        if self._snapshot is not None:
+            self.draw(self._snapshot, force_fit=True)
+
+    def draw(self, snapshot, force_fit: bool = False) -> None:
+        self._snapshot = snapshot
+        level = min(max(self.selected, 0), snapshot.levels - 1)
+        noise_row = snapshot.noise_density[level]
+        self.noise.setData(snapshot.u_grid, noise_row)
+        has_posterior = snapshot.posterior_density is not None
+        if has_posterior:
+            self.posterior.setData(snapshot.u_grid, snapshot.posterior_density[level])
+        else:
+            self.posterior.setData([], [])
+        if has_posterior != self.posterior.isVisible():
+            self.posterior.setVisible(has_posterior)
+            self.header.set_legend(LEGEND if has_posterior else LEGEND_IMAGES)  # images: no posterior
+            self.header.caption.setText(CAPTION if has_posterior else "histogram of the noise on these pixels")
+        self.info.set_html(self._info_html(snapshot, level))
+        if force_fit or self.fit.due():
+            top = np.nanmax(noise_row) if noise_row.size else 1.0
+            if has_posterior:
+                top = max(top, float(np.nanmax(snapshot.posterior_density[level])))
+            self.fit.fit_y(0.0, max(1.5, min(float(top), 50.0)), force=force_fit)
+
+    def _info_html(self, snapshot, level: int) -> str:
+        what = "pixel value" if snapshot.kind == "images" else "bin"
+        head = f"<b>{bin_label(level, snapshot.origin, snapshot.value_step, what)}</b>"
+        if snapshot.gap_per_bin is not None and np.isfinite(snapshot.gap_per_bin[level]):
+            return f"{head}<br>gap KL(r ‖ q) = <b>{format_bits(snapshot.gap_per_bin[level])}</b>"
+        if not snapshot.is_bound:
+            return f"{head}<br>no noise (u = 0): no bound, no gap"
+        return head
+
+
+    def reset_view(self) -> None:
+        self.fit.reset()
+        self.plot.setXRange(0, 1, padding=0.02)
+        if self._snapshot is not None:
+            self.draw(self._snapshot, force_fit=True)
+
+    def set_font_scale(self, scale: float) -> None:
+        super().set_font_scale(scale)
+        style_plot(self.plot, scale)
+        self.info.set_font_scale(scale)
+        self.crosshair.set_font_scale(scale)
+
+    def _describe(self, x: float, y: float) -> str | None:
+        snap = self._snapshot
+        if snap is None or not 0 <= x < 1:
+            return None
+        level = min(max(self.selected, 0), snap.levels - 1)
+        row = min(int(x * snap.u_grid.size), snap.u_grid.size - 1)
+        lines = [f"u = {snap.u_grid[row]:.3f}", f"r(u|x) = {snap.noise_density[level, row]:.3f}"]
+        if snap.posterior_density is not None:
+            lines.append(f"q(u|x) = {snap.posterior_density[level, row]:.3f}")
+        return "<br>".join(lines)
+
+
+def format_bits(value: float) -> str:
+    """Gaps range from tenths to millionths of a bit: keep three significant digits."""
+    return f"{value:.4f} bits" if abs(value) >= 0.01 else f"{value:.2e} bits"

@@ -1,0 +1,279 @@
+"""Panel 3: the loss curves, in bits per dimension.
+
+bound (train / validation): the dequantized objective -E[log q(x+u) - log r(u|x)];
+exact: the model's true -log P(x) (1-D only, computed from q's CDF);
+IW bound: the importance-weighted bound with several noise samples (tighter);
+gap: bound - exact, the price paid for dequantizing.  It is a few hundredths of a bit
+next to bounds of several bits, so it gets its own axis on the right.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from vdq_gui.app import style
+from vdq_gui.app.panels.base import PlotPanel, fixed_view, style_plot
+from vdq_gui.app.panels.interaction import AutoFit, Crosshair
+
+CAPTION = "lower is better · bound ≥ exact"
+TOOLTIP = ("All values in bits per dimension.\n"
+           "train bound: the objective being minimised (mean over the last logged steps)\n"
+           "val bound: the same on held-out data\n"
+           "IW bound: importance-weighted bound with several noise samples, tighter\n"
+           "exact: the true −log2 P(x) of the model (1-D only)\n"
+           "gap (right axis): val bound − exact = average KL(r ‖ q)")
+SMOOTHING_WINDOW = 10  # logged rows in the trailing mean of the training curve
+
+# (history column, legend name, colour, width, dashed); gap is drawn on the right axis.
+CURVES = (
+    ("train_bound", "train bound", style.MODEL, 2.2, False),
+    ("val_bound", "val bound", style.VAL, 2.2, False),
+    ("iw_bound", "IW bound", style.IW, 2.2, False),
+    ("exact", "exact −log P(x)", style.EXACT, 1.8, True),
+    ("gap", "gap (right axis)", style.GAP, 2.2, False),
+)
+
+
+def legend_entries(one_d: bool):
+    glyph = {"train_bound": "line", "exact": "dash"}
+    return [(glyph.get(column, "dotted_line"), colour, name) for column, name, colour, _, _ in CURVES
+            if one_d or column not in ("exact", "gap")]
+LEFT_COLUMNS = ("train_bound", "val_bound", "iw_bound", "exact")
+
+
+class LossPanel(PlotPanel):
+    def __init__(self, parent=None):
+        super().__init__("Loss", CAPTION, TOOLTIP, parent)
+        self._build_toggles()
+        self.widget = pg.PlotWidget()
+        self.set_body(self.widget)
+        self.plot = self.widget.getPlotItem()
+        fixed_view(self.plot)
+
+        self.plot.setLabel("bottom", "training step")
+        self.plot.setLabel("left", "bits/dim")
+        self.header.set_legend(legend_entries(True))
+        self._gap_axis_shown = True
+        self._build_gap_axis()
+        self._build_curves()
+        self.fit = AutoFit(self.plot)
+        self.gap_fit = AutoFit(self.gap_view)
+        self.crosshair = Crosshair(self.plot, self._describe, horizontal=False)
+        self._snapshot = None
+        self._drawn_length = -1
+        self._kind = ""
+        self.set_font_scale(1.0)
+        self.reset_view()
+
+    # -- building ----------------------------------------------------------------------
+    def _build_toggles(self) -> None:
+        self.log_scale = QtWidgets.QCheckBox("log y")
+        self.smooth = QtWidgets.QCheckBox("smooth")
+        self.smooth.setChecked(True)
+        self.log_scale.setToolTip("Logarithmic y axes")
+        self.smooth.setToolTip(f"Trailing mean over {SMOOTHING_WINDOW} logged points of the training curve")
+        for box in (self.log_scale, self.smooth):
+            box.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+            self.header.add_toggle(box)
+        self.log_scale.toggled.connect(self._on_log_toggled)
+        self.smooth.toggled.connect(self._on_smooth_toggled)
+
+    def _build_gap_axis(self) -> None:
+        """A second ViewBox sharing x, drawn on the right axis (pyqtgraph's usual recipe)."""
+        self.gap_view = pg.ViewBox(enableMenu=False)
+        self.plot.showAxis("right")
+        self.plot.scene().addItem(self.gap_view)
+        right = self.plot.getAxis("right")
+        right.linkToView(self.gap_view)
+        right.setLabel("gap (bits/dim)", color=style.GAP)
+        right.setTextPen(pg.mkPen(style.GAP))
+        self.gap_view.setXLink(self.plot)
+        self.gap_view.disableAutoRange()
+        self.plot.getViewBox().sigResized.connect(self._sync_gap_view)
+
+    def _build_curves(self) -> None:
+        self.raw_train = self.plot.plot(pen=style.pen(style.RAW_TRAIN, 1.0))
+        self.curves = {}
+        for column, name, colour, width, dashed in CURVES:
+            item = pg.PlotDataItem(pen=style.pen(colour, width, dashed), name=name)
+            if column != "train_bound":
+                # Evaluations are sparse (every eval_every steps): dots show each one,
+                # and the very first one before a line can join it.
+                item.setSymbol("o")
+                item.setSymbolSize(5)
+                item.setSymbolBrush(pg.mkBrush(colour))
+                item.setSymbolPen(None)
+            # Long runs log many thousand rows: draw at screen resolution only.
+            item.setDownsampling(auto=True, method="peak")
+            item.setClipToView(True)
+            if column == "gap":
+                self.gap_view.addItem(item)
+            else:
+                self.plot.addItem(item)
+            self.curves[column] = item
+        self.raw_train.setDownsampling(auto=True, method="peak")
+        self.raw_train.setClipToView(True)
+
+    @QtCore.Slot()
+    def _sync_gap_view(self) -> None:
+        self.gap_view.setGeometry(self.plot.getViewBox().sceneBoundingRect())
+
+    # -- drawing ---------------------------------------------------------------------
+    def draw(self, snapshot) -> None:
+        if snapshot.kind != self._kind:
+            self._set_kind(snapshot.kind)
+        self._snapshot = snapshot
+        if len(snapshot.history) == self._drawn_length:
+            return  # nothing new was logged: skip the work entirely
+        self._drawn_length = len(snapshot.history)
+        self._draw(snapshot.history)
+
+    def _draw(self, history, force_fit: bool = False) -> None:
+        steps = history.step.astype(float)
+        log = self.log_scale.isChecked()
+        train = history.train_bound
+        if self.smooth.isChecked():
+            self.raw_train.setData(*self._finite(steps, train, log))
+            train = trailing_mean(train, SMOOTHING_WINDOW)
+        else:
+            self.raw_train.setData([], [])
+        for column, item in self.curves.items():
+            values = train if column == "train_bound" else getattr(history, column)
+            item.setData(*self._finite(steps, values, log))
+        if len(history) and (force_fit or self.fit.due()):
+            self._fit(steps, history, log, force_fit)
+
+    def _finite(self, steps: np.ndarray, values: np.ndarray, log: bool):
+        # Validation and IW values exist only every few steps (NaN elsewhere): draw just
+        # the points that exist so the line joins them.  A log axis cannot show values <= 0.
+        keep = np.isfinite(values)
+        if log:
+            keep &= values > 0
+        return steps[keep], values[keep]
+
+    def _fit(self, steps: np.ndarray, history, log: bool, force: bool) -> None:
+        # Grow the x axis in big jumps so it does not crawl every frame.
+        self.fit.fit_x(0.0, nice_ceiling(max(float(steps[-1]) * 1.15, 10.0)))
+        left = np.concatenate([getattr(history, c) for c in LEFT_COLUMNS])
+        self._fit_values(self.fit, left, log, force)
+        if self._kind == "1d":
+            has_gap = bool(np.isfinite(history.gap).any())
+            self._show_gap_axis(has_gap)  # no bound (none): no gap axis
+            if has_gap:
+                self._fit_values(self.gap_fit, history.gap, log, force, floor_at_zero=True)
+
+    def _fit_values(self, fit: AutoFit, values: np.ndarray, log: bool, force: bool,
+                    floor_at_zero: bool = False) -> None:
+        finite = values[np.isfinite(values)]
+        if log:
+            finite = finite[finite > 0]
+        if not finite.size:
+            return
+        # Percentiles: the first, untrained steps would otherwise squash the curve.
+        low, high = float(np.percentile(finite, 0.5)), float(np.percentile(finite, 99))
+        if log:
+            fit.fit_y(np.log10(low) - 0.05, np.log10(high) + 0.05, force)
+        else:
+            fit.fit_y(0.0 if floor_at_zero else low, high, force)
+
+    def _show_gap_axis(self, visible: bool) -> None:
+        if visible != self._gap_axis_shown:
+            self._gap_axis_shown = visible
+            self.plot.showAxis("right", visible)
+
+    def _set_kind(self, kind: str) -> None:
+        self._kind = kind
+        one_d = kind == "1d"
+        for column in ("exact", "gap"):
+            item = self.curves[column]
+            item.setVisible(one_d)
+        self.header.set_legend(legend_entries(one_d))
+        self._show_gap_axis(one_d)
+        self.header.caption.setText(CAPTION if one_d else "lower is better · IW bound ≤ bound")
+
+    def redraw(self) -> None:
+        """Draw the last snapshot again and refit (after a toggle changed the drawing)."""
+        if self._snapshot is not None:
+            self._drawn_length = len(self._snapshot.history)
+            self._draw(self._snapshot.history, force_fit=True)
+
+    @QtCore.Slot(bool)
+    def _on_log_toggled(self, log: bool) -> None:
+        self.plot.setLogMode(y=log)
+        self.curves["gap"].setLogMode(False, log)
+        self.plot.getAxis("right").setLogMode(y=log)
+        self.reset_view()
+
+    @QtCore.Slot(bool)
+    def _on_smooth_toggled(self, _smooth: bool) -> None:
+        self.redraw()
+
+    def reset_view(self) -> None:
+        self.fit.reset()
+        self.gap_fit.reset()
+        if self._snapshot is not None and len(self._snapshot.history):
+            self.plot.setXRange(0, 1, padding=0)  # so fit_x always has a range to change
+            self.redraw()
+        else:
+            self.plot.setXRange(0, 100, padding=0)
+            self.plot.setYRange(0, 8, padding=0)
+            self.gap_view.setYRange(0, 0.1, padding=0)
+
+    def clear(self) -> None:
+        self._snapshot = None
+        self._drawn_length = -1
+        for item in (*self.curves.values(), self.raw_train):
+            item.setData([], [])
+        self.reset_view()
+
+    def set_font_scale(self, scale: float) -> None:
+        super().set_font_scale(scale)
+        style_plot(self.plot, scale)
+        self.plot.getAxis("right").setWidth(int(68 * scale))
+        self.crosshair.set_font_scale(scale)
+        for box in (self.log_scale, self.smooth):
+            box.setFont(style.font(scale, 0.9))
+
+    # -- hover read-out --------------------------------------------------------------
+    def _describe(self, x: float, _y: float) -> str | None:
+        snap = self._snapshot
+        if snap is None or not len(snap.history):
+            return None
+        history = snap.history
+        index = int(np.clip(np.searchsorted(history.step, x), 0, len(history) - 1))
+        lines = [f"step {int(history.step[index])}"]
+        for column, name, *_ in CURVES:
+            if not self.curves[column].isVisible():
+                continue
+            value = nearest_finite(getattr(history, column), index)
+            if value is not None:
+                lines.append(f"{name.replace(' (right axis)', '')}: {value:.4f}")
+        return "<br>".join(lines)
+
+
+def trailing_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` finite values at each point (display smoothing only)."""
+    finite = np.isfinite(values)
+    sums = np.cumsum(np.where(finite, values, 0.0))
+    counts = np.cumsum(finite)
+    sums[window:] = sums[window:] - sums[:-window]
+    counts[window:] = counts[window:] - counts[:-window]
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def nearest_finite(values: np.ndarray, index: int, reach: int = 200) -> float | None:
+    """The value at index, or the closest logged one before it (validation is sparse)."""
+    window = values[max(0, index - reach):index + 1]
+    finite = np.flatnonzero(np.isfinite(window))
+    return float(window[finite[-1]]) if finite.size else None
+
+
+def nice_ceiling(value: float) -> float:
+    """The next of 1, 1.5, 2, 3, 5, 7.5 x 10^k at or above value."""
+    exponent = 10 ** np.floor(np.log10(value))
+    for factor in (1, 1.5, 2, 3, 5, 7.5, 10):
+        if factor * exponent >= value:
+            return float(factor * exponent)
+    return float(10 * exponent)

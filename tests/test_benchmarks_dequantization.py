@@ -7,7 +7,7 @@ from benchmarks import dequantization as bench
 
 def test_tiny_run_writes_both_tables(tmp_path, capsys):
     out_json, out_md = tmp_path / "r.json", tmp_path / "r.md"
-    status = bench.main(["--steps-1d", "10", "--steps-images", "2", "--seeds", "0", "--jobs", "1",
+    status = bench.main(["--steps-1d", "10", "--steps-images", "2", "--seeds", "0", "--jobs", "1", "--iw-samples", "4",
                          "--json", str(out_json), "--markdown", str(out_md)])
     assert status == 0
     report = json.loads(out_json.read_text())
@@ -47,3 +47,8 @@ def test_tiny_run_writes_both_tables(tmp_path, capsys):
     for label in ("uniform", "variational", "uniform, wider q"):
         assert f"| {bench.IMAGE_SET} | {label} |" in text
     assert "python -m benchmarks.dequantization" in text
+
+    # a saved report renders to the same tables without training
+    rendered = tmp_path / "again.md"
+    assert bench.main(["--render", str(out_json), "--markdown", str(rendered)]) == 0
+    assert rendered.read_text() == text

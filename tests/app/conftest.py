@@ -20,9 +20,12 @@ def _pyqtgraph_style():
 def _delete_widgets_at_a_safe_moment():
     """Widgets closed by pytest-qt are deleted *now*, and Python's cycles collected now.
 
-    Otherwise a closed test window is destroyed whenever the garbage collector happens to
-    run, which can be in the middle of painting the next test's window (a crash inside
-    QPainter).  The app itself never creates and drops top-level widgets like the tests do.
+    A top-level widget that Python no longer references is destroyed whenever the garbage
+    collector runs, and the collector can run inside a paint event (any allocation in a
+    pyqtgraph paint method may trigger it): a widget destroyed while it is being painted
+    crashes inside QPainter (valgrind: use of a freed QGraphicsItem cache).  So tests keep
+    their widgets referenced (``keep``) until here, where they are deleted outside painting.
+    The app never has the problem: every widget belongs to the window, which main() holds.
     """
     yield
     app = QtWidgets.QApplication.instance()
@@ -30,6 +33,21 @@ def _delete_widgets_at_a_safe_moment():
         QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
         app.processEvents()
     gc.collect()
+
+
+@pytest.fixture
+def keep(qtbot):
+    """``keep(widget)``: register with pytest-qt (closed after the test) and hold a strong
+    reference until teardown, so the garbage collector cannot destroy it mid-paint."""
+    alive = []
+
+    def keep_widget(widget):
+        qtbot.addWidget(widget)
+        alive.append(widget)
+        return widget
+
+    yield keep_widget
+    alive.clear()
 
 
 @pytest.fixture

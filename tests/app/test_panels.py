@@ -13,16 +13,15 @@ from vdq_gui.app.panels.loss import LossPanel, nice_ceiling, trailing_mean
 from vdq_gui.app.panels.noise_map import NoiseMapPanel
 
 
-def make(qtbot, cls):
-    panel = cls()
-    qtbot.addWidget(panel)
+def make(keep, cls):
+    panel = keep(cls())
     panel.resize(520, 330)
     panel.show()
     return panel
 
 
-def test_density_panel_draws_the_snapshot(qtbot):
-    panel = make(qtbot, DensityPanel)
+def test_density_panel_draws_the_snapshot(keep):
+    panel = make(keep, DensityPanel)
     snap = snapshot_1d()
     panel.draw(snap)
     x, y = panel.density_curve.getData()
@@ -35,15 +34,15 @@ def test_density_panel_draws_the_snapshot(qtbot):
     assert not panel.warning._item.isVisible()  # a bound: no warning
 
 
-def test_density_panel_warns_that_none_is_not_a_bound(qtbot):
-    panel = make(qtbot, DensityPanel)
+def test_density_panel_warns_that_none_is_not_a_bound(keep):
+    panel = make(keep, DensityPanel)
     panel.draw(snapshot_1d(dequantizer="none"))
     assert panel.warning._item.isVisible()
     assert "not" in NOT_A_BOUND and "bound" in NOT_A_BOUND
 
 
-def test_density_hover_reads_out_bin_value_and_probabilities(qtbot):
-    panel = make(qtbot, DensityPanel)
+def test_density_hover_reads_out_bin_value_and_probabilities(keep):
+    panel = make(keep, DensityPanel)
     snap = snapshot_1d()
     panel.draw(snap)
     text = panel._describe(3.5, 0.01)
@@ -52,8 +51,8 @@ def test_density_hover_reads_out_bin_value_and_probabilities(qtbot):
     assert panel._describe(-1, 0) is None
 
 
-def test_noise_map_draws_heatmap_and_gaps(qtbot):
-    panel = make(qtbot, NoiseMapPanel)
+def test_noise_map_draws_heatmap_and_gaps(keep):
+    panel = make(keep, NoiseMapPanel)
     snap = snapshot_1d()
     panel.draw(snap)
     np.testing.assert_array_equal(panel.image.image, snap.noise_density.T)  # u up, bins across
@@ -65,23 +64,23 @@ def test_noise_map_draws_heatmap_and_gaps(qtbot):
     assert "r(u|x)" in panel._describe_heat(2.5, 0.5)
 
 
-def test_noise_map_without_bound_shows_zero_bars_and_says_why(qtbot):
-    panel = make(qtbot, NoiseMapPanel)
+def test_noise_map_without_bound_shows_zero_bars_and_says_why(keep):
+    panel = make(keep, NoiseMapPanel)
     panel.draw(snapshot_1d(dequantizer="none"))
     assert np.all(panel.gap_bars.getData()[1] == 0)
     assert panel.gap_note._item.isVisible()
 
 
-def test_noise_map_for_images_has_no_gap_plot(qtbot):
-    panel = make(qtbot, NoiseMapPanel)
+def test_noise_map_for_images_has_no_gap_plot(keep):
+    panel = make(keep, NoiseMapPanel)
     panel.draw(snapshot_images())
     assert not panel._gap_shown
     panel.draw(snapshot_1d())
     assert panel._gap_shown
 
 
-def test_detail_panel_follows_the_selected_bin(qtbot):
-    panel = make(qtbot, DetailPanel)
+def test_detail_panel_follows_the_selected_bin(keep):
+    panel = make(keep, DetailPanel)
     snap = snapshot_1d()
     panel.set_selected_bin(5)
     panel.draw(snap)
@@ -92,15 +91,15 @@ def test_detail_panel_follows_the_selected_bin(qtbot):
     np.testing.assert_array_equal(panel.noise.getData()[1], snap.noise_density[2])
 
 
-def test_detail_panel_for_images_hides_the_posterior(qtbot):
-    panel = make(qtbot, DetailPanel)
+def test_detail_panel_for_images_hides_the_posterior(keep):
+    panel = make(keep, DetailPanel)
     panel.draw(snapshot_images())
     assert not panel.posterior.isVisible()
     assert "pixel value" in panel.info._item.toPlainText()
 
 
-def test_loss_panel_draws_finite_points_and_smooths_only_for_display(qtbot):
-    panel = make(qtbot, LossPanel)
+def test_loss_panel_draws_finite_points_and_smooths_only_for_display(keep):
+    panel = make(keep, LossPanel)
     snap = snapshot_1d(step=200)
     panel.draw(snap)
     h = snap.history
@@ -116,8 +115,8 @@ def test_loss_panel_draws_finite_points_and_smooths_only_for_display(qtbot):
     assert "step" in panel._describe(50, 0)
 
 
-def test_loss_panel_skips_work_when_history_did_not_grow(qtbot, monkeypatch):
-    panel = make(qtbot, LossPanel)
+def test_loss_panel_skips_work_when_history_did_not_grow(keep, monkeypatch):
+    panel = make(keep, LossPanel)
     snap = snapshot_1d(step=100)
     panel.draw(snap)
     calls = []
@@ -126,8 +125,8 @@ def test_loss_panel_skips_work_when_history_did_not_grow(qtbot, monkeypatch):
     assert calls == []
 
 
-def test_image_panel_tiles_the_three_grids(qtbot):
-    panel = make(qtbot, ImageGridPanel)
+def test_image_panel_tiles_the_three_grids(keep):
+    panel = make(keep, ImageGridPanel)
     snap = snapshot_images()
     panel.draw(snap)
     np.testing.assert_array_equal(panel.items["data_images"].image, tile_images(snap.data_images))
@@ -144,7 +143,7 @@ def test_tile_images_places_every_image():
     assert tile_images(np.zeros((4, 2, 2, 1))).ndim == 2  # one channel drawn as gray
 
 
-def test_level_axis_labels_bin_centres_in_original_units(qtbot):
+def test_level_axis_labels_bin_centres_in_original_units(keep):
     axis = LevelAxis()
     axis.set_units(origin=-3.0, step=0.5)
     assert axis.value_of(0.5) == -3.0 and axis.position_of(-3.0) == 0.5
@@ -161,9 +160,19 @@ def test_display_helpers():
     assert nice_ceiling(4) == 5 and nice_ceiling(120) == 150 and nice_ceiling(10) == 10
 
 
-def test_panels_accept_a_larger_font_scale(qtbot):
+def test_panels_accept_a_larger_font_scale(keep):
     for cls in (DensityPanel, NoiseMapPanel, DetailPanel, LossPanel, ImageGridPanel):
-        panel = make(qtbot, cls)
+        panel = make(keep, cls)
         panel.set_font_scale(1.5)
         panel.draw(snapshot_images() if cls is ImageGridPanel else snapshot_1d())
         panel.reset_view()
+
+
+def test_loss_panel_hides_the_gap_when_there_is_no_bound(keep):
+    panel = make(keep, LossPanel)
+    panel.draw(snapshot_1d(step=100, dequantizer="none"))
+    assert not panel.curves["gap"].isVisible() and not panel.plot.getAxis("right").isVisible()
+    assert "NOT a bound" in panel.header.caption.text()
+    panel.draw(snapshot_1d(step=105))
+    assert panel.curves["gap"].isVisible() and panel.plot.getAxis("right").isVisible()
+    assert "gap" in panel.header.legend.text()

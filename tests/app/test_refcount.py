@@ -32,9 +32,8 @@ class Receiver(QtCore.QObject):
         self.count += 1
 
 
-def test_painting_and_signals_keep_none_and_true_alive(qtbot):
-    plot = pg.PlotWidget()
-    qtbot.addWidget(plot)
+def test_painting_and_signals_keep_none_and_true_alive(keep):
+    plot = keep(pg.PlotWidget())
     curve = plot.plot()
     plot.resize(320, 240)
     plot.show()

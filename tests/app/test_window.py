@@ -21,9 +21,8 @@ def bimodal():
 
 
 @pytest.fixture
-def window(qtbot, dialog_log, bimodal):
-    win = MainWindow(RunSpec(bimodal, dequantizer="variational"))
-    qtbot.addWidget(win)
+def window(qtbot, keep, dialog_log, bimodal):
+    win = keep(MainWindow(RunSpec(bimodal, dequantizer="variational")))
     win.show()
     win.start()
     qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT_MS)
@@ -141,11 +140,10 @@ def test_loading_a_bad_file_changes_nothing(qtbot, window, tmp_path, dialog_log)
     assert "missing.npy" in dialog_log["errors"][-1][1]
 
 
-def test_import_dialog_previews_and_returns_load_options(qtbot, tmp_path, monkeypatch, window):
+def test_import_dialog_previews_and_returns_load_options(qtbot, keep, tmp_path, monkeypatch, window):
     path = tmp_path / "two.csv"
     path.write_text("a,b\n" + "\n".join(f"{i % 5},{i % 3}" for i in range(50)))
-    dialog = import_dialog.ImportDialog(path)
-    qtbot.addWidget(dialog)
+    dialog = keep(import_dialog.ImportDialog(path))
     assert "csv" in dialog.summary.text() and "a,b" in dialog.rows_view.toPlainText()
     dialog.column.setCurrentText("b")
     dialog.levels.setValue(4)
@@ -157,11 +155,10 @@ def test_import_dialog_previews_and_returns_load_options(qtbot, tmp_path, monkey
     assert window.last_snapshot.levels == 5
 
 
-def test_import_dialog_shows_image_thumbnails(qtbot):
+def test_import_dialog_shows_image_thumbnails(keep):
     from vdq_gui.data.builtin import resources_dir
 
-    dialog = import_dialog.ImportDialog(resources_dir() / "digits.npz")
-    qtbot.addWidget(dialog)
+    dialog = keep(import_dialog.ImportDialog(resources_dir() / "digits.npz"))
     assert dialog.preview.kind == "images"
     assert dialog.images_grid.count() == len(dialog.preview.images) > 0
     assert dialog.options()["as_"] in dialog.preview.as_choices

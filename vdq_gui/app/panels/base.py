@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from vdq_gui.app import style
+from vdq_gui.app.panels.fastcurve import cache_rendering
 
 
 class ElidedLabel(QtWidgets.QLabel):
@@ -137,6 +138,7 @@ def style_plot(plot: pg.PlotItem, scale: float, left_width: int = 56) -> None:
         # first: pyqtgraph would otherwise keep the scale it computes while disabling.
         axis.setSIPrefixEnableRanges(())
         axis.enableAutoSIPrefix(False)
+        cache_rendering(axis)  # axes change rarely; curves next to them change every frame
         axis.setTickFont(tick_font)
         axis.setStyle(tickTextOffset=4)
         if axis.label is not None:

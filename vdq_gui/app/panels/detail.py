@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from vdq_gui.app import style
 from vdq_gui.app.panels.axes import bin_label
 from vdq_gui.app.panels.base import PlotPanel, fixed_view, style_plot
+from vdq_gui.app.panels.fastcurve import FastCurve, cache_rendering
 from vdq_gui.app.panels.interaction import AutoFit, CornerText, Crosshair
 
 CAPTION = "the gap is KL(r ‖ q): how far orange is from green"
@@ -34,10 +35,13 @@ class DetailPanel(PlotPanel):
         self.plot.setLabel("bottom", "noise u")
         self.plot.setLabel("left", "density of u")
         self.header.set_legend(LEGEND)
-        self.noise = self.plot.plot(pen=style.pen(style.NOISE, 3), name="r(u|x)")
-        self.posterior = self.plot.plot(pen=style.pen(style.POSTERIOR, 2.5), name="posterior q(u|x)")
-        self.uniform = self.plot.plot([0.0, 1.0], [1.0, 1.0], pen=style.pen(style.UNIFORM, 2, dashed=True),
-                                      name="uniform")
+        self.uniform = FastCurve(style.pen(style.UNIFORM, 2, dashed=True))
+        self.uniform.setData([0.0, 1.0], [1.0, 1.0])
+        cache_rendering(self.uniform)
+        self.posterior = FastCurve(style.pen(style.POSTERIOR, 2.5))
+        self.noise = FastCurve(style.pen(style.NOISE, 3))
+        for item in (self.uniform, self.posterior, self.noise):
+            self.plot.getViewBox().addItem(item, ignoreBounds=True)
         self.plot.setXRange(0, 1, padding=0.02)
         self.plot.setLimits(xMin=-0.5, xMax=1.5, yMin=-1)
         self.info = CornerText(self.plot)

@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
 
 from vdq_gui.app import style
 from vdq_gui.app.panels.base import PlotPanel
@@ -25,19 +24,30 @@ GRIDS = (("data_images", "data x"), ("sample_images", "model samples"),
 PADDING = 1  # pixels of background between tiles
 
 
+class EqualColumns(pg.GraphicsLayoutWidget):
+    """Three grids side by side, always the same width (a title's length must not decide)."""
+
+    columns = len(GRIDS)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if not hasattr(self, "ci"):  # pyqtgraph resizes once before the layout exists
+            return
+        width = (self.viewport().width() - 30) / self.columns  # minus margins and spacing
+        for column in range(self.columns):
+            self.ci.layout.setColumnFixedWidth(column, max(width, 10))
+
+
 class ImageGridPanel(PlotPanel):
     def __init__(self, parent=None):
         super().__init__("Images", CAPTION, TOOLTIP, parent)
-        self.widget = pg.GraphicsLayoutWidget()
+        self.widget = EqualColumns()
         self.set_body(self.widget)
         self.titles = {}
         self.items = {}
         self.views = {}
         for column, (field, title) in enumerate(GRIDS):
             self.titles[field] = self.widget.addLabel(title, row=0, col=column)
-            # Titles must not widen their column: the three grids get equal widths.
-            self.titles[field].setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                             QtWidgets.QSizePolicy.Policy.Preferred)
             view = self.widget.addViewBox(row=1, col=column, lockAspect=True, invertY=True,
                                           enableMouse=False)
             view.setMenuEnabled(False)
@@ -45,10 +55,6 @@ class ImageGridPanel(PlotPanel):
             view.addItem(item)
             self.items[field] = item
             self.views[field] = view
-        for column in range(len(GRIDS)):
-            # Equal columns: otherwise the longest title makes its grid the largest.
-            self.widget.ci.layout.setColumnStretchFactor(column, 1)
-            self.widget.ci.layout.setColumnPreferredWidth(column, 10)
         self._shapes = {}
         self.set_font_scale(1.0)
 

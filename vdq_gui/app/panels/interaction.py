@@ -218,7 +218,7 @@ class BinBand(pg.GraphicsObject):
         self._pen.setCosmetic(True)
         self._region = (0.0, 1.0)
         self._rect = QtCore.QRectF(0.0, 0.0, 1.0, 1.0)
-        self._view = None
+        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def setRegion(self, region) -> None:  # noqa: N802 (LinearRegionItem's name)
         self._region = (float(region[0]), float(region[1]))

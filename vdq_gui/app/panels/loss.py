@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from vdq_gui.app import style
 from vdq_gui.app.panels.base import PlotPanel, fixed_view, style_plot
-from vdq_gui.app.panels.interaction import AutoFit, Crosshair
+from vdq_gui.app.panels.interaction import AutoFit, Crosshair, Throttle
 
 CAPTION = "lower is better · bound ≥ exact"
 TOOLTIP = ("All values in bits per dimension.\n"
@@ -24,7 +24,7 @@ TOOLTIP = ("All values in bits per dimension.\n"
            "IW bound: importance-weighted bound with several noise samples, tighter\n"
            "exact: the true −log2 P(x) of the model (1-D only)\n"
            "gap (right axis): val bound − exact = average KL(r ‖ q)")
-SMOOTHING_WINDOW = 10  # logged rows in the trailing mean of the training curve
+SMOOTHING_WINDOW = 10  # logged rows (at most) in the trailing mean of the training curve
 
 # (history column, legend name, colour, width, dashed); gap is drawn on the right axis.
 CURVES = (
@@ -36,10 +36,11 @@ CURVES = (
 )
 
 
-def legend_entries(one_d: bool):
+def legend_entries(one_d: bool, with_gap: bool):
     glyph = {"train_bound": "line", "exact": "dash"}
+    shown = {"exact": one_d, "gap": with_gap}
     return [(glyph.get(column, "dotted_line"), colour, name) for column, name, colour, _, _ in CURVES
-            if one_d or column not in ("exact", "gap")]
+            if shown.get(column, True)]
 LEFT_COLUMNS = ("train_bound", "val_bound", "iw_bound", "exact")
 
 
@@ -54,16 +55,17 @@ class LossPanel(PlotPanel):
 
         self.plot.setLabel("bottom", "training step")
         self.plot.setLabel("left", "bits/dim")
-        self.header.set_legend(legend_entries(True))
+        self.header.set_legend(legend_entries(True, True))
         self._gap_axis_shown = True
         self._build_gap_axis()
         self._build_curves()
         self.fit = AutoFit(self.plot)
         self.gap_fit = AutoFit(self.gap_view)
+        self._redraw_throttle = Throttle(0.1)
         self.crosshair = Crosshair(self.plot, self._describe, horizontal=False)
         self._snapshot = None
         self._drawn_length = -1
-        self._kind = ""
+        self._mode = ("", True)  # (kind, is_bound): which curves make sense
         self.set_font_scale(1.0)
         self.reset_view()
 
@@ -122,11 +124,13 @@ class LossPanel(PlotPanel):
 
     # -- drawing ---------------------------------------------------------------------
     def draw(self, snapshot) -> None:
-        if snapshot.kind != self._kind:
-            self._set_kind(snapshot.kind)
+        if (snapshot.kind, snapshot.is_bound) != self._mode:
+            self._set_mode(snapshot.kind, snapshot.is_bound)
         self._snapshot = snapshot
         if len(snapshot.history) == self._drawn_length:
             return  # nothing new was logged: skip the work entirely
+        if not self._redraw_throttle.due():
+            return  # loss curves move slowly: 10 redraws a second are plenty (paused: at once)
         self._drawn_length = len(snapshot.history)
         self._draw(snapshot.history)
 
@@ -136,7 +140,8 @@ class LossPanel(PlotPanel):
         train = history.train_bound
         if self.smooth.isChecked():
             self.raw_train.setData(*self._finite(steps, train, log))
-            train = trailing_mean(train, SMOOTHING_WINDOW)
+            # A short curve gets a short window: a trailing mean lags a falling curve.
+            train = trailing_mean(train, max(1, min(SMOOTHING_WINDOW, len(train) // 20)))
         else:
             self.raw_train.setData([], [])
         for column, item in self.curves.items():
@@ -158,11 +163,8 @@ class LossPanel(PlotPanel):
         self.fit.fit_x(0.0, nice_ceiling(max(float(steps[-1]) * 1.15, 10.0)))
         left = np.concatenate([getattr(history, c) for c in LEFT_COLUMNS])
         self._fit_values(self.fit, left, log, force)
-        if self._kind == "1d":
-            has_gap = bool(np.isfinite(history.gap).any())
-            self._show_gap_axis(has_gap)  # no bound (none): no gap axis
-            if has_gap:
-                self._fit_values(self.gap_fit, history.gap, log, force, floor_at_zero=True)
+        if self._gap_axis_shown:
+            self._fit_values(self.gap_fit, history.gap, log, force, floor_at_zero=True)
 
     def _fit_values(self, fit: AutoFit, values: np.ndarray, log: bool, force: bool,
                     floor_at_zero: bool = False) -> None:
@@ -183,15 +185,21 @@ class LossPanel(PlotPanel):
             self._gap_axis_shown = visible
             self.plot.showAxis("right", visible)
 
-    def _set_kind(self, kind: str) -> None:
-        self._kind = kind
+    def _set_mode(self, kind: str, is_bound: bool) -> None:
+        """Exact values exist for 1-D data only; a gap only where the objective is a bound
+        (with ``none`` "bound - exact" is no KL and may be negative: not drawn)."""
+        self._mode = (kind, is_bound)
         one_d = kind == "1d"
-        for column in ("exact", "gap"):
-            item = self.curves[column]
-            item.setVisible(one_d)
-        self.header.set_legend(legend_entries(one_d))
-        self._show_gap_axis(one_d)
-        self.header.caption.setText(CAPTION if one_d else "lower is better · IW bound ≤ bound")
+        with_gap = one_d and is_bound
+        self.curves["exact"].setVisible(one_d)
+        self.curves["gap"].setVisible(with_gap)
+        self._show_gap_axis(with_gap)
+        self.header.set_legend(legend_entries(one_d, with_gap))
+        if not is_bound:
+            caption = "NOT a bound: the curve may fall below exact"
+        else:
+            caption = CAPTION if one_d else "lower is better · IW bound ≤ bound"
+        self.header.caption.setText(caption)
 
     def redraw(self) -> None:
         """Draw the last snapshot again and refit (after a toggle changed the drawing)."""

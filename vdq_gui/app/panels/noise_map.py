@@ -15,6 +15,7 @@ from PySide6 import QtCore
 from vdq_gui.app import style
 from vdq_gui.app.panels.axes import LevelAxis
 from vdq_gui.app.panels.base import PlotPanel, fixed_view, style_plot
+from vdq_gui.app.panels.fastcurve import FastCurve, cache_rendering
 from vdq_gui.app.panels.interaction import AutoFit, BinBand, ClickToBin, CornerText, Crosshair, Throttle
 
 CAPTION = "one column per bin; uniform noise = 1"
@@ -72,6 +73,7 @@ class NoiseMapPanel(PlotPanel):
                                         label="r(u|x)", interactive=False, width=16)
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
+        cache_rendering(self.colorbar)
         self.selection = BinBand(pg.mkBrush(255, 255, 255, 0), pg.mkPen("w", width=2))
         self.heat.addItem(self.selection)
         self.heat.setYRange(0, 1, padding=0.03)
@@ -81,12 +83,11 @@ class NoiseMapPanel(PlotPanel):
         self.gap.setLabel("left", "gap (bits)")
         self.gap.setLabel("bottom", "")
         self.gap.getAxis("bottom").setStyle(showValues=True)
-        self.gap_bars = pg.PlotDataItem(stepMode="center", fillLevel=0, antialias=False,
-                                        brush=style.brush(style.GAP, 150), pen=style.pen(style.GAP, 1.2))
+        self.gap_bars = FastCurve(style.pen(style.GAP, 1.2), style.brush(style.GAP, 150), bars=True)
         self.gap_selection = BinBand(pg.mkBrush(*style.SELECTION))
         self.gap_selection.setZValue(-10)
         self.gap.addItem(self.gap_selection)
-        self.gap.addItem(self.gap_bars)
+        self.gap.getViewBox().addItem(self.gap_bars, ignoreBounds=True)
         self.gap_note = CornerText(self.gap, color=style.WARNING)
 
     def _show_gap_plot(self, visible: bool) -> None:

@@ -26,7 +26,10 @@ from vdq_gui.training.snapshot import Snapshot
 LN2 = math.log(2.0)
 NOISE_GRID = 64  # u-cells in the heatmaps
 IMAGE_COUNT = 16  # images per grid
-HISTOGRAM_IMAGES = 64  # images whose pixels make the image noise histogram
+# The image noise heatmap is a histogram of sampled u per pixel value: enough pixels that
+# rare values are not all speckle, few enough that a snapshot stays cheap for 28x28.
+HISTOGRAM_PIXELS = 32768
+HISTOGRAM_CELLS = 32
 
 
 def _density_on_grid(u_nodes: np.ndarray, log_r: np.ndarray, u_grid: np.ndarray) -> np.ndarray:
@@ -97,8 +100,14 @@ def noise_histogram(x: np.ndarray, u: np.ndarray, levels: int, cells: int) -> np
     return np.divide(counts * cells, totals, out=np.zeros_like(counts), where=totals > 0)
 
 
+def histogram_images(trainer) -> torch.Tensor:
+    """The images whose pixels make the noise histogram (about HISTOGRAM_PIXELS pixels)."""
+    count = int(np.clip(HISTOGRAM_PIXELS // trainer.data.dims, 16, 1024))
+    return trainer.x_train[:count]
+
+
 @torch.no_grad()
-def inspect_images(trainer, cells: int = NOISE_GRID, count: int = IMAGE_COUNT) -> dict:
+def inspect_images(trainer, cells: int = HISTOGRAM_CELLS, count: int = IMAGE_COUNT) -> dict:
     levels, seed = trainer.data.levels, trainer.config.seed
     # Fixed generators: the grids change only because the model does, not the noise.
     generator = torch.Generator().manual_seed(seed + 7)
@@ -112,7 +121,7 @@ def inspect_images(trainer, cells: int = NOISE_GRID, count: int = IMAGE_COUNT) -
     elif name == "uniform":
         noise = np.ones((levels, cells))
     else:
-        batch = trainer.x_val[:HISTOGRAM_IMAGES]
+        batch = histogram_images(trainer)
         u_batch, _ = trainer.dequantizer(batch, generator)
         noise = noise_histogram(batch.numpy(), u_batch.numpy(), levels, cells)
     return {

@@ -36,6 +36,10 @@ CURVES = (
 )
 
 
+MAX_DRAWN_POINTS = 600  # per curve; see decimate()
+MAX_DOTS = 60  # evaluations get dots while they are few; after that a line says it all
+
+
 def legend_entries(one_d: bool, with_gap: bool):
     glyph = {"train_bound": "line", "exact": "dash"}
     shown = {"exact": one_d, "gap": with_gap}
@@ -146,9 +150,18 @@ class LossPanel(PlotPanel):
             self.raw_train.setData([], [])
         for column, item in self.curves.items():
             values = train if column == "train_bound" else getattr(history, column)
-            item.setData(*self._finite(steps, values, log))
+            x, y = self._finite(steps, values, log)
+            if column != "train_bound":
+                self._show_dots(item, x.size <= MAX_DOTS)
+            item.setData(x, y)
         if len(history) and (force_fit or self.fit.due()):
             self._fit(steps, history, log, force_fit)
+
+    @staticmethod
+    def _show_dots(item: pg.PlotDataItem, show: bool) -> None:
+        # Scatter symbols cost Python per point on every setData: only while they are few.
+        if (item.opts["symbol"] is not None) != show:
+            item.setSymbol("o" if show else None)
 
     def _finite(self, steps: np.ndarray, values: np.ndarray, log: bool):
         # Validation and IW values exist only every few steps (NaN elsewhere): draw just
@@ -156,7 +169,7 @@ class LossPanel(PlotPanel):
         keep = np.isfinite(values)
         if log:
             keep &= values > 0
-        return steps[keep], values[keep]
+        return decimate(steps[keep], values[keep])
 
     def _fit(self, steps: np.ndarray, history, log: bool, force: bool) -> None:
         # Grow the x axis in big jumps so it does not crawl every frame.
@@ -259,6 +272,19 @@ class LossPanel(PlotPanel):
             if value is not None:
                 lines.append(f"{name.replace(' (right axis)', '')}: {value:.4f}")
         return "<br>".join(lines)
+
+
+def decimate(x: np.ndarray, y: np.ndarray, limit: int = MAX_DRAWN_POINTS):
+    """At most ``limit`` evenly spaced points, always keeping the last one.
+
+    A 20-minute run logs tens of thousands of rows; drawing and painting them all every
+    redraw made frames (and, through the GIL, training) slower the longer a run went on.
+    A plot a few hundred pixels wide shows no more than this anyway.
+    """
+    if x.size <= limit:
+        return x, y
+    keep = np.unique(np.linspace(0, x.size - 1, limit).round().astype(np.int64))
+    return x[keep], y[keep]
 
 
 def trailing_mean(values: np.ndarray, window: int) -> np.ndarray:

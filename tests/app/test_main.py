@@ -15,7 +15,8 @@ def test_arguments_map_onto_load_data_options():
     args = parse_args(["data.csv", "--column", "2", "--levels", "16", "--as", "pixels", "--seed", "3",
                        "--dequantizer", "uniform"])
     assert args.data == "data.csv" and args.seed == 3 and args.dequantizer == "uniform"
-    assert data_options(args) == {"column": 2, "levels": 16, "as_": "pixels"}
+    given = {k: v for k, v in data_options(args).items() if v is not None}
+    assert given == {"column": 2, "levels": 16, "as_": "pixels", "patch": 8}
     assert parse_args([]).data == "builtin:bimodal"
     assert data_options(parse_args(["x.png", "--as", "patches", "--patch", "4"]))["patch"] == 4
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from vdq_gui.cli import add_data_arguments, data_options
+
 DEFAULT_DATA = "builtin:bimodal"
 
 
@@ -24,14 +26,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--learning-rate", "--lr", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
-    data = parser.add_argument_group("data options")
-    data.add_argument("--column", help="table column (name or 0-based index)")
-    data.add_argument("--key", help="array name inside an .npz archive")
-    data.add_argument("--levels", type=int, help="number of levels K")
-    data.add_argument("--bits", type=int, help="reduce to 2**bits levels")
-    data.add_argument("--step", type=float, help="grid step for real-valued data")
-    data.add_argument("--as", dest="as_", choices=("images", "patches", "pixels"), help="how to use image data")
-    data.add_argument("--patch", type=int, default=8, help="patch size for --as patches (default 8)")
+    add_data_arguments(parser)  # the same data options as vdq-train
     run = parser.add_argument_group("automation")
     run.add_argument("--auto-start", action="store_true", help="start training at once")
     run.add_argument("--after-steps", type=int, metavar="N", help="with --auto-start: train N steps, then pause")
@@ -39,15 +34,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run.add_argument("--presentation", action="store_true", help="start with larger fonts")
     run.add_argument("--size", default="1280x720", help="window size WIDTHxHEIGHT (default %(default)s)")
     return parser.parse_args(argv)
-
-
-def data_options(args: argparse.Namespace) -> dict:
-    column = args.column
-    if column is not None and column.isdigit():
-        column = int(column)
-    options = {"column": column, "key": args.key, "levels": args.levels, "bits": args.bits,
-               "step": args.step, "as_": args.as_, "patch": args.patch}
-    return {k: v for k, v in options.items() if v is not None and not (k == "patch" and v == 8)}
 
 
 def main(argv: list[str] | None = None) -> int:

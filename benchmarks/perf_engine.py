@@ -76,7 +76,7 @@ def headless_vs_bare(source, dequantizer: str, block: int, pairs: int, warmup: i
     engine_cpu, bare_cpu = [], []
     result = alternate(lambda: rate(engine.step, block, engine_cpu), lambda: rate(bare.step, block, bare_cpu), pairs)
     result.update(cpu_ratio=median([a / b for a, b in zip(engine_cpu, bare_cpu)]), case=f"{source}/{dequantizer}",
-                  block=block, threads=torch.get_num_threads(), eval_every=engine.config.eval_every)
+                  block=block, threads=torch.get_num_threads(), eval_every=engine.eval_every)
     return result
 
 

@@ -44,8 +44,8 @@ class TrainConfig:
     grad_clip: float = 10.0
     val_fraction: float = 0.1
     iw_samples: int = 16
-    eval_every: int = 100
-    eval_examples: int = 1024
+    eval_every: int | None = None  # None: the default for the kind of data (DEFAULTS)
+    eval_examples: int | None = None
     log_every: int = 5
     # 1-D model sizes
     components: int = 16
@@ -60,7 +60,7 @@ class TrainConfig:
         if self.dequantizer not in DEQUANTIZERS:
             raise ValueError(f"unknown dequantizer {self.dequantizer!r}; choose one of {', '.join(DEQUANTIZERS)}")
         for name in ("eval_every", "log_every", "iw_samples", "eval_examples", "components", "hidden"):
-            if int(getattr(self, name)) < 1:
+            if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError("val_fraction must lie strictly between 0 and 1")
@@ -70,7 +70,14 @@ class TrainConfig:
             raise ValueError("batch_size must be at least 1")
 
 
-DEFAULTS = {"1d": {"learning_rate": 1e-2, "batch_size": 512}, "images": {"learning_rate": 2e-3, "batch_size": 64}}
+# Evaluation during training (validation and IW bound for the curves) runs every
+# ``eval_every`` steps on ``eval_examples`` validation examples.  For images an IW
+# evaluation over many images costs as much as a dozen training steps, so it runs less
+# often on fewer images (the CLI's final evaluation always uses the whole validation set).
+DEFAULTS = {
+    "1d": {"learning_rate": 1e-2, "batch_size": 512, "eval_every": 100, "eval_examples": 1024},
+    "images": {"learning_rate": 2e-3, "batch_size": 64, "eval_every": 200, "eval_examples": 64},
+}
 
 
 class Trainer:
@@ -82,6 +89,8 @@ class Trainer:
         defaults = DEFAULTS[data.kind]
         self._learning_rate = float(self.config.learning_rate or defaults["learning_rate"])
         self._batch_size = int(self.config.batch_size or defaults["batch_size"])
+        self.eval_every = int(self.config.eval_every or defaults["eval_every"])
+        self.eval_examples = int(self.config.eval_examples or defaults["eval_examples"])
         self._build_models()
         self._split_data()
         self.data_pmf = data.histogram()  # once: for large image sets a bincount is not free
@@ -182,7 +191,7 @@ class Trainer:
         self.stopped_reason = None
         metrics = {"step": self.step_count, "bound_bpd": loss, "finite": 1.0, **result.terms}
         self._pending_bounds.append(loss)
-        if self.step_count % self.config.eval_every == 0:
+        if self.step_count % self.eval_every == 0:
             metrics.update(self.evaluate())
         self.elapsed_s += time.perf_counter() - started
         if self.step_count % self.config.log_every == 0 or "val_bound_bpd" in metrics:
@@ -228,7 +237,7 @@ class Trainer:
         ``exact_bpd`` and ``gap_bpd`` (bound minus exact, >= 0 for a true bound).
         """
         x = self.x_val if x is None else x
-        limit = max_examples or self.config.eval_examples
+        limit = max_examples or self.eval_examples
         x = x[:limit]
         samples = int(iw_samples or self.config.iw_samples)
         generator = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step_count)
@@ -247,7 +256,8 @@ class Trainer:
     def describe(self) -> dict:
         """Settings for summaries: the config with the defaults resolved."""
         settings = asdict(self.config)
-        settings.update(learning_rate=self._learning_rate, batch_size=self._batch_size, levels=self.data.levels,
+        settings.update(learning_rate=self._learning_rate, batch_size=self._batch_size, eval_every=self.eval_every,
+                        eval_examples=self.eval_examples, levels=self.data.levels,
                         kind=self.data.kind, parameters=self.parameter_counts())
         return settings
 

@@ -39,7 +39,7 @@ APP_CASE = "builtin:bimodal/variational"  # what the window trains when it opens
 
 @dataclass(frozen=True)
 class Plan:
-    ratio_cases: tuple  # (source, dequantizer, block steps, pairs)
+    ratio_cases: tuple  # (source, dequantizer, block steps, pairs[, TrainConfig overrides])
     snapshot_reps: int
     builtins: tuple  # datasets for steps/s and bits/dim
     cpu_budget_s: float
@@ -53,11 +53,20 @@ class Plan:
 
 ONE_D = ("builtin:bimodal", "uniform"), ("builtin:bimodal", "variational")
 DIGITS = ("builtin:digits", "uniform"), ("builtin:digits", "variational")
+
+
+def no_eval(pairs: int) -> tuple:
+    """Diagnostic rows: the 1-D comparison with the Trainer's periodic evaluation off, to
+    separate the cost of evaluating from the per-step bookkeeping."""
+    return tuple((s, d, 100, pairs, {"eval_every": 10**9}) for s, d in ONE_D)
+
+
 PLANS = {
-    "full": Plan(ratio_cases=tuple((s, d, 100, 25) for s, d in ONE_D) + tuple((s, d, 100, 5) for s, d in DIGITS),
+    "full": Plan(ratio_cases=tuple((s, d, 100, 25) for s, d in ONE_D) + no_eval(15)
+                 + tuple((s, d, 100, 5) for s, d in DIGITS),
                  snapshot_reps=200, builtins=("builtin:bimodal", "builtin:digits"), cpu_budget_s=60.0,
                  startup_runs=7, live_pairs=8, live_seconds=10.0, live_warmup=2.0, soak_s=1200.0),
-    "quick": Plan(ratio_cases=tuple((s, d, 100, 15) for s, d in ONE_D), snapshot_reps=50,
+    "quick": Plan(ratio_cases=tuple((s, d, 100, 15) for s, d in ONE_D) + no_eval(10), snapshot_reps=50,
                   builtins=("builtin:bimodal", "builtin:digits"), cpu_budget_s=6.0,
                   startup_runs=3, live_pairs=4, live_seconds=5.0, live_warmup=1.5, soak_s=0.0),
     "smoke": Plan(ratio_cases=(("builtin:bimodal", "uniform", 5, 2),), snapshot_reps=3,
@@ -75,9 +84,11 @@ def run_engine(plan: Plan) -> tuple[dict, dict]:
     from benchmarks.perf_engine import headless_vs_bare
 
     cases = {}
-    for source, dequantizer, block, pairs in plan.ratio_cases:
-        log(f"engine: Trainer vs bare loop, {source} {dequantizer}, {pairs} pairs of {block} steps")
-        cases[f"{source}/{dequantizer}"] = headless_vs_bare(source, dequantizer, block, pairs)
+    for source, dequantizer, block, pairs, *config in plan.ratio_cases:
+        config = config[0] if config else {}
+        case = f"{source}/{dequantizer}" + ("+no-eval" if config.get("eval_every") else "")
+        log(f"engine: Trainer vs bare loop, {case}, {pairs} pairs of {block} steps")
+        cases[case] = headless_vs_bare(source, dequantizer, block, pairs, **config)
     headline = cases.get(APP_CASE) or next(iter(cases.values()))
     keys = {"headless_vs_bare_steps_ratio": headline["ratio"],
             "headless_vs_bare_steps_ratio_by_case": {case: round(r["ratio"], 4) for case, r in cases.items()},
@@ -131,6 +142,7 @@ def run_live(plan: Plan) -> tuple[dict, dict]:
         keys["rss_growth_mb"] = None  # never claimed from a short run
         keys["rss_growth_mb_extrapolated"] = details["rss_growth_mb_extrapolated"]
         keys["rss_extrapolated_from_s"] = round(details["rss_trained_s"], 1)
+        keys["rss_jitter_mb"] = details["rss_jitter_mb"]
     return keys, details
 
 
@@ -146,9 +158,12 @@ def run_memory(plan: Plan) -> tuple[dict, dict]:
             f"steps/s={sample['steps_per_s']:.0f} fps={sample['frames_per_second']:.1f}")
 
     details = rss_soak(plan.soak_s, plan.soak_every_s, progress=progress)
-    return {"rss_growth_mb": details["rss_growth_mb"], "rss_run_s": details["seconds"]}, details
+    return {"rss_growth_mb": details["rss_growth_mb"], "rss_run_s": details["seconds"],
+            **{f"soak_{key}": details[key] for key in SOAK_KEYS}}, details
 
 
+SOAK_KEYS = tuple(f"{key}_{when}" for key in ("steps_per_s", "frames_per_second", "tick_p99_ms")
+                  for when in ("first_minute", "last_minute"))
 RUNNERS = {"engine": run_engine, "snapshot": run_snapshot, "builtins": run_builtins, "startup": run_startup,
            "live": run_live, "memory": run_memory}
 
@@ -163,8 +178,12 @@ def fmt(value) -> str:
 
 
 def target_key(key: str) -> str:
-    """The TARGETS entry a per-case or CPU-time variant of a key is judged by."""
-    return key.removesuffix("_by_case").removesuffix("_cpu")
+    """The TARGETS entry a per-case, CPU-time or soak variant of a key is judged by."""
+    key = key.removesuffix("_by_case").removesuffix("_cpu")
+    if key.startswith("soak_"):
+        key = key.removeprefix("soak_").removesuffix("_first_minute").removesuffix("_last_minute")
+        key = {"tick_p99_ms": "frame_interval_p99_ms"}.get(key, key)
+    return key
 
 
 def row(key: str, value, judged_as: str) -> tuple[str, str, str, str]:
@@ -178,7 +197,7 @@ def table(results: dict) -> str:
         if isinstance(value, dict):
             rows += [row(f"{key}[{case}]", inner, target_key(key)) for case, inner in value.items()]
         else:
-            rows.append(row(key, value, key))
+            rows.append(row(key, value, target_key(key)))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))

@@ -65,12 +65,14 @@ def rate(step, count: int, cpu_rates: list | None = None) -> float:
 
 
 def headless_vs_bare(source, dequantizer: str, block: int, pairs: int, warmup: int = 20, **config) -> dict:
-    """Trainer steps/s / bare-loop steps/s, alternating blocks of ``block`` steps.  Use a
-    multiple of eval_every (100) so each Trainer block carries its share of evaluations.
+    """Trainer steps/s / bare-loop steps/s, alternating blocks of ``block`` steps (rounded up
+    to a multiple of the Trainer's eval_every, so each block carries its share of evaluations).
     Also gives the ratio of steps per CPU second (process time), which other jobs on a
     shared machine disturb much less than wall time."""
     engine = make_trainer(source, dequantizer, **config)
     bare = BareLoop(make_trainer(source, dequantizer, **config))
+    if engine.eval_every <= 10 * block:  # every Trainer block holds the same number of evaluations
+        block = math.ceil(block / engine.eval_every) * engine.eval_every
     rate(engine.step, warmup)
     rate(bare.step, warmup)
     engine_cpu, bare_cpu = [], []

@@ -153,17 +153,20 @@ def frame_stats(runs: list[dict]) -> dict:
 
 
 def rss_from_runs(runs: list[dict], ready_rss: float) -> dict:
-    """Quick runs only: memory growth per training second over the live runs (the first
-    run excluded as warm-up), EXTRAPOLATED to 20 minutes.  Never the 20-minute figure."""
-    trained, points = 0.0, []
+    """Quick runs only: memory growth per training second, EXTRAPOLATED to 20 minutes.
+    Never the 20-minute figure.  Uses the RSS read just after each run paused (the same
+    phase every time), from the end of the first run (warm-up) on; the allocator's jitter
+    of a few MB is multiplied by the extrapolation, so read it as a rough sign only."""
+    trained, ends = 0.0, []
     for run in runs:
-        points.append((trained, run["rss_mb_start"]))
         trained += run["seconds"]
-        points.append((trained, run["rss_mb_end"]))
-    later = points[2:] if len(points) > 2 else points
-    rate = slope([p[0] for p in later], [p[1] for p in later])
-    return {"rss_mb_ready": ready_rss, "rss_mb_last": points[-1][1] if points else float("nan"),
+        ends.append((trained, run["rss_mb_end"]))
+    rate = slope([t for t, _ in ends], [r for _, r in ends]) if len(ends) > 1 else float("nan")
+    readings = [r[k] for r in runs for k in ("rss_mb_start", "rss_mb_end")]
+    return {"rss_mb_ready": ready_rss, "rss_mb_last": ends[-1][1] if ends else float("nan"),
             "rss_trained_s": trained, "rss_mb_per_s": rate,
+            "rss_observed_growth_mb": ends[-1][1] - ends[0][1] if ends else float("nan"),
+            "rss_jitter_mb": max(readings) - min(readings) if readings else float("nan"),
             "rss_growth_mb_extrapolated": rate * RSS_HORIZON_S if rate == rate else float("nan")}
 
 
@@ -189,10 +192,24 @@ def rss_soak(seconds: float, every: float, data: str = "builtin:bimodal", dequan
                     progress(record)
     finally:
         child.close()
+    return {**soak_summary(samples), "samples": samples}
+
+
+def soak_summary(samples: list[dict]) -> dict:
+    """Memory growth over the whole soak, and how speed and frames changed from its first
+    minute to its last (a window that slows down as the run grows shows up here)."""
     first, last = samples[0], samples[-1]
     after_minute = [s for s in samples if s["t"] >= 60.0]
+    early = [s for s in samples[1:] if s["t"] <= 60.0 + 1e-6]
+    late = [s for s in samples[1:] if s["t"] >= last["t"] - 60.0 - 1e-6]
+
+    def mean(rows, key):
+        values = [r[key] for r in rows if r.get(key) == r.get(key)]
+        return sum(values) / len(values) if values else float("nan")
+
     return {"rss_growth_mb": last["rss_mb"] - first["rss_mb"], "seconds": last["t"], "steps": last["step"] - first["step"],
             "rss_mb_start": first["rss_mb"], "rss_mb_end": last["rss_mb"],
             "rss_growth_after_first_minute_mb": (last["rss_mb"] - after_minute[0]["rss_mb"]) if after_minute else None,
             "rss_mb_per_minute": 60 * slope([s["t"] for s in samples], [s["rss_mb"] for s in samples]),
-            "samples": samples}
+            **{f"{key}_{when}": mean(rows, key) for key in ("steps_per_s", "frames_per_second", "tick_p99_ms")
+               for when, rows in (("first_minute", early), ("last_minute", late))}}

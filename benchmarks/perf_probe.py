@@ -269,12 +269,29 @@ def _switch_interval(seconds: float):
     return lambda: sys.setswitchinterval(seconds)
 
 
-def _process_worker() -> None:
-    """Train in a child process (the prototype in perf_procworker of the proposed change)."""
-    from benchmarks.perf_procworker import install
-    from vdq_gui.app import window
+def _process_worker(inspect_in_child: bool):
+    """Train in a child process (the prototype in perf_procworker of the proposed change);
+    snapshots computed in the GUI process from a parameter copy, or in the child."""
 
-    install(window)
+    def before() -> None:
+        from benchmarks.perf_procworker import install
+        from vdq_gui.app import window
+
+        install(window, inspect_in_child=inspect_in_child)
+
+    return before
+
+
+def _thin_loss_pens(window) -> None:
+    """The loss curves with 1-px cosmetic pens (Qt's fast path) instead of 1.8-2.2 px:
+    a wide antialiased pen on a long zigzag polyline is by far the costliest paint."""
+    import pyqtgraph as pg
+
+    for item in (window.loss.raw_train, *window.loss.curves.values()):
+        pen = pg.mkPen(item.opts["pen"])
+        pen.setWidthF(1.0)
+        pen.setCosmetic(True)
+        item.setPen(pen)
 
 
 def _nothing(*_args) -> None:
@@ -289,7 +306,11 @@ VARIANTS = {
     "no_antialias": (_no_antialias, _nothing),
     "switch_1ms": (_switch_interval(0.001), _nothing),
     "switch_20ms": (_switch_interval(0.02), _nothing),
-    "process_worker": (_process_worker, _nothing),
+    "process_worker": (_process_worker(False), _nothing),
+    "process_worker_child_inspects": (_process_worker(True), _nothing),
+    "thin_loss_pens": (_nothing, _thin_loss_pens),
+    "thin_loss_pens_process_worker": (_process_worker(True), _thin_loss_pens),
+    "thin_loss_pens_process_worker_gui_inspects": (_process_worker(False), _thin_loss_pens),
 }
 
 

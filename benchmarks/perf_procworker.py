@@ -20,13 +20,16 @@ the benchmark).
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import queue
 import threading
+import time
 
 from PySide6 import QtCore
 
 IDLE_POLL_S = 0.1
+FRAME_S = 0.030  # how often the GUI side asks for the training state while the GUI is busy
 
 
 # == child process ======================================================================
@@ -39,8 +42,9 @@ def _state(trainer, sent_rows: int) -> dict:
             "learning_rate": trainer.learning_rate, "batch_size": trainer.batch_size}
 
 
-def child_main(conn, spec) -> None:
+def child_main(conn, spec, inspect_here: bool = False) -> None:
     from vdq_gui.app.worker import build_trainer, limit_torch_threads
+    from vdq_gui.training.inspect import snapshot
 
     limit_torch_threads()
     trainer = build_trainer(spec)
@@ -48,7 +52,7 @@ def child_main(conn, spec) -> None:
     playing, todo, wanted, dirty, sent_rows, was_busy = False, 0, False, True, 0, False
     while True:
         busy = playing or todo > 0
-        while conn.poll(0 if busy or wanted else IDLE_POLL_S):
+        while conn.poll(0 if busy or (wanted and dirty) else IDLE_POLL_S):
             command, argument = conn.recv()
             if command == "quit":
                 return
@@ -72,7 +76,10 @@ def child_main(conn, spec) -> None:
                 playing, todo = False, 0
                 conn.send(("stopped", trainer.stopped_reason))
         if wanted and dirty:
-            conn.send(("state", _state(trainer, sent_rows)))
+            if inspect_here:
+                conn.send(("snapshot", (trainer.step_count, snapshot(trainer))))
+            else:
+                conn.send(("state", _state(trainer, sent_rows)))
             sent_rows, wanted, dirty = len(trainer.log), False, False
         now_busy = playing or todo > 0
         if was_busy and not now_busy:
@@ -90,8 +97,9 @@ class ProcessWorker(QtCore.QThread):
     stopped = QtCore.Signal(str)
     running_changed = QtCore.Signal(bool)
 
-    def __init__(self, spec, parent=None):
+    def __init__(self, spec, parent=None, inspect_in_child: bool = False):
         super().__init__(parent)
+        self._inspect_in_child = inspect_in_child
         self.setObjectName("vdq-training-proxy")
         self.spec = spec
         self.trainer = None  # the replica snapshots are computed from
@@ -102,6 +110,7 @@ class ProcessWorker(QtCore.QThread):
         self._wanted.set()
         self._stop = threading.Event()
         self._running = False
+        self._speed: collections.deque = collections.deque()
 
     # -- commands (GUI thread) ---------------------------------------------------------
     def play(self) -> None:
@@ -151,7 +160,8 @@ class ProcessWorker(QtCore.QThread):
     def run(self) -> None:
         context = multiprocessing.get_context("spawn")
         conn, child_conn = context.Pipe()
-        process = context.Process(target=child_main, args=(child_conn, self.spec), daemon=True)
+        process = context.Process(target=child_main, args=(child_conn, self.spec, self._inspect_in_child),
+                                  daemon=True)
         self.building.emit(self.spec.data.describe())
         process.start()
         import torch
@@ -160,14 +170,18 @@ class ProcessWorker(QtCore.QThread):
 
         torch.set_num_threads(1)  # inspection only: never let torch's pool compete with painting
         replica = build_trainer(self.spec)
-        asked = False
+        asked, asked_at = False, 0.0
         try:
             while not self._stop.is_set():
                 while not self._commands.empty():
                     conn.send(self._commands.get())
-                if self.trainer is not None and self._wanted.is_set() and not asked:
+                # Keep one fresh picture ready at the frame rate (asking only when the GUI took
+                # the last one would add the whole round trip to every frame).
+                now = time.perf_counter()
+                ahead = not self._inspect_in_child and now - asked_at > FRAME_S
+                if self.trainer is not None and not asked and (self._wanted.is_set() or ahead):
                     conn.send(("want", None))
-                    asked = True
+                    asked, asked_at = True, now
                 if not conn.poll(0.005):
                     continue
                 kind, payload = conn.recv()
@@ -177,6 +191,10 @@ class ProcessWorker(QtCore.QThread):
                 elif kind == "state":
                     asked = False
                     self._publish(replica, payload)
+                elif kind == "snapshot":
+                    asked = False
+                    replica.step_count = payload[0]  # only the step count is read from it
+                    self._store(payload[0], lambda speed: payload[1].with_speed(speed))
                 elif kind == "stopped":
                     self._running = False
                     self.stopped.emit(payload)
@@ -200,18 +218,29 @@ class ProcessWorker(QtCore.QThread):
         replica.step_count, replica.elapsed_s = state["step"], state["elapsed"]
         replica.last_metrics, replica.stopped_reason = state["metrics"], state["stopped"]
         replica.learning_rate, replica.batch_size = state["learning_rate"], state["batch_size"]
-        picture = snapshot(replica)
+        self._store(state["step"], lambda speed: snapshot(replica, steps_per_s=speed))
+
+    def _store(self, step: int, make) -> None:
+        now = time.perf_counter()
+        self._speed.append((now, step))
+        while len(self._speed) > 2 and now - self._speed[0][0] > 1.0:
+            self._speed.popleft()
+        (t0, s0), (t1, s1) = self._speed[0], self._speed[-1]
+        picture = make((s1 - s0) / (t1 - t0) if t1 > t0 else 0.0)
         with self._lock:
             self._latest = picture
         self._wanted.clear()
 
 
-def install(window_module) -> None:
+def install(window_module, inspect_in_child: bool = False) -> None:
     """Make MainWindow build a ProcessWorker (the probe calls this before the window exists)."""
     original = window_module.MainWindow.__init__
 
+    def factory(spec, parent=None):
+        return ProcessWorker(spec, parent, inspect_in_child=inspect_in_child)
+
     def init(self, spec, **kwargs):
-        kwargs["worker_factory"] = ProcessWorker
+        kwargs["worker_factory"] = factory
         original(self, spec, **kwargs)
 
     window_module.MainWindow.__init__ = init

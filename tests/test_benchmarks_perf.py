@@ -47,7 +47,8 @@ def test_short_runs_extrapolate_memory_and_say_so():
             {"seconds": 5.0, "rss_mb_start": 111.0, "rss_mb_end": 112.0}]
     out = rss_from_runs(runs, ready_rss=90.0)
     assert "rss_growth_mb" not in out  # the 20-minute figure is never claimed from a short run
-    assert out["rss_growth_mb_extrapolated"] == pytest.approx(0.2 * 1200)  # first run is warm-up
+    assert out["rss_growth_mb_extrapolated"] == pytest.approx(0.2 * 1200)  # from the end of the first run
+    assert out["rss_observed_growth_mb"] == 2.0 and out["rss_jitter_mb"] == 12.0
 
 
 def test_table_judges_per_case_rows_by_their_key():

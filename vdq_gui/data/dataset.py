@@ -87,7 +87,9 @@ class DiscreteData:
     # -- axes ---------------------------------------------------------------------
     def to_original(self, level: np.ndarray | float) -> np.ndarray | float:
         """Map a level (or a continuous position on [0, K]) back to the file's units."""
-        return self.origin + np.asarray(level, dtype=np.float64) * self.step if np.ndim(level) else self.origin + float(level) * self.step
+        if np.ndim(level) == 0:
+            return self.origin + float(level) * self.step
+        return self.origin + np.asarray(level, dtype=np.float64) * self.step
 
     def histogram(self) -> np.ndarray:
         """Empirical probability mass of each level (length K, sums to 1)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -252,12 +252,3 @@ class Trainer:
             bound = negative_bound(self.density, self.dequantizer, x, generator)
             out["val_bound_bpd"] = nats_to_bpd(bound.per_example, dims)
         return out
-
-    def describe(self) -> dict:
-        """Settings for summaries: the config with the defaults resolved."""
-        settings = asdict(self.config)
-        settings.update(learning_rate=self._learning_rate, batch_size=self._batch_size, eval_every=self.eval_every,
-                        eval_examples=self.eval_examples, levels=self.data.levels,
-                        kind=self.data.kind, parameters=self.parameter_counts())
-        return settings
-

@@ -20,7 +20,7 @@ LN2 = math.log(2.0)
 
 
 def app_threads() -> int:
-    """The intra-op thread count the window's worker uses (see app.worker.limit_torch_threads)."""
+    """The intra-op thread count the window's worker uses (see training.loop.limit_torch_threads)."""
     return max(1, (os.cpu_count() or 2) - 1)
 
 

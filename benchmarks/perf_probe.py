@@ -33,9 +33,12 @@ def emit(**record) -> None:
 
 
 def rss_mb() -> float:
+    """This process and its children (the training process), in MB."""
+    import multiprocessing
+
     from benchmarks.perf_stats import rss_mb as read
 
-    return read()
+    return read() + sum(read(child.pid) for child in multiprocessing.active_children())
 
 
 def thread_cpu_s() -> dict[str, float]:
@@ -244,54 +247,31 @@ def _no_draw(window) -> None:
 
 
 def _cached_snapshot(window) -> None:
-    """The worker reuses its first snapshot (step updated): no inspection cost in the worker
-    thread; drawing as usual."""
+    """Every snapshot is the first one (step updated): no inspection cost; drawing as usual."""
     from dataclasses import replace
 
-    worker, original, cache = window.worker, window.worker._inspect, {}
+    worker, original, cache = window.worker, window.worker.inspect, {}
 
     def inspect(trainer):
         if "snapshot" not in cache:
             cache["snapshot"] = original(trainer)
         return replace(cache["snapshot"], step=trainer.step_count)
 
-    worker._inspect = inspect
+    worker.inspect = inspect
 
 
-def _no_antialias() -> None:
-    """Every curve drawn without antialiasing (pyqtgraph reads the option as items are made)."""
-    import pyqtgraph as pg
+def _thread_worker() -> None:
+    """Train in a QThread of the window's process (vdq-gui --worker thread)."""
+    from vdq_gui.app import window
+    from vdq_gui.app.worker import TrainingWorker
 
-    pg.setConfigOptions(antialias=False)
+    original = window.MainWindow.__init__
 
+    def init(self, spec, **kwargs):
+        kwargs["worker_factory"] = TrainingWorker
+        original(self, spec, **kwargs)
 
-def _switch_interval(seconds: float):
-    return lambda: sys.setswitchinterval(seconds)
-
-
-def _process_worker(inspect_in_child: bool):
-    """Train in a child process (the prototype in perf_procworker of the proposed change);
-    snapshots computed in the GUI process from a parameter copy, or in the child."""
-
-    def before() -> None:
-        from benchmarks.perf_procworker import install
-        from vdq_gui.app import window
-
-        install(window, inspect_in_child=inspect_in_child)
-
-    return before
-
-
-def _thin_loss_pens(window) -> None:
-    """The loss curves with 1-px cosmetic pens (Qt's fast path) instead of 1.8-2.2 px:
-    a wide antialiased pen on a long zigzag polyline is by far the costliest paint."""
-    import pyqtgraph as pg
-
-    for item in (window.loss.raw_train, *window.loss.curves.values()):
-        pen = pg.mkPen(item.opts["pen"])
-        pen.setWidthF(1.0)
-        pen.setCosmetic(True)
-        item.setPen(pen)
+    window.MainWindow.__init__ = init
 
 
 def _nothing(*_args) -> None:
@@ -300,17 +280,11 @@ def _nothing(*_args) -> None:
 
 VARIANTS = {
     "normal": (_nothing, _nothing),
+    "thread": (_thread_worker, _nothing),
     "nodraw": (_nothing, _no_draw),
     "cached_snapshot": (_nothing, _cached_snapshot),
-    "nodraw_cached_snapshot": (_nothing, lambda window: (_no_draw(window), _cached_snapshot(window))),
-    "no_antialias": (_no_antialias, _nothing),
-    "switch_1ms": (_switch_interval(0.001), _nothing),
-    "switch_20ms": (_switch_interval(0.02), _nothing),
-    "process_worker": (_process_worker(False), _nothing),
-    "process_worker_child_inspects": (_process_worker(True), _nothing),
-    "thin_loss_pens": (_nothing, _thin_loss_pens),
-    "thin_loss_pens_process_worker": (_process_worker(True), _thin_loss_pens),
-    "thin_loss_pens_process_worker_gui_inspects": (_process_worker(False), _thin_loss_pens),
+    "thread_nodraw": (_thread_worker, _no_draw),
+    "thread_cached_snapshot": (_thread_worker, _cached_snapshot),
 }
 
 
@@ -326,8 +300,8 @@ def live(args) -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     from vdq_gui.app.main import parse_size
     from vdq_gui.app.window import MainWindow
-    from vdq_gui.app.worker import RunSpec
     from vdq_gui.data.loaders import load_data
+    from vdq_gui.training.loop import RunSpec
 
     spec = RunSpec(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed)
     window = MainWindow(spec, ask_before_reset=False)
@@ -342,7 +316,7 @@ def live(args) -> int:
 
 # == headless ==========================================================================
 def headless(args) -> int:
-    from vdq_gui.app.worker import RunSpec, build_trainer, limit_torch_threads
+    from vdq_gui.training.loop import RunSpec, build_trainer, limit_torch_threads
     from vdq_gui.data.loaders import load_data
 
     limit_torch_threads()  # the worker's own thread policy

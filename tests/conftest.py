@@ -1,8 +1,8 @@
 """Shared test set-up.
 
 * Qt runs offscreen (set before anything imports Qt), so the suite needs no display.
-* Every test must leave no thread behind: no non-daemon Python thread and no running
-  training QThread.  A leftover thread is how "QThread: Destroyed while thread is still
+* Every test must leave no thread behind: no non-daemon Python thread, no running
+  training QThread and no training process.  A leftover thread is how "QThread: Destroyed while thread is still
   running" crashes start, so it fails the test that caused it.
 """
 
@@ -24,6 +24,8 @@ def _leftovers(before: set) -> list[str]:
     worker_module = sys.modules.get("vdq_gui.app.worker")  # only if the test used the app
     if worker_module is not None:
         names += [f"QThread {w.objectName()!r}" for w in worker_module.running_workers()]
+    if "multiprocessing" in sys.modules:  # a training process outliving its worker
+        names += [f"process {p.name!r}" for p in sys.modules["multiprocessing"].active_children()]
     return names
 
 

@@ -8,8 +8,9 @@ from PySide6 import QtCore, QtWidgets
 
 from vdq_gui.app import import_dialog
 from vdq_gui.app.window import MainWindow
-from vdq_gui.app.worker import RunSpec
+from vdq_gui.app.worker import TrainingWorker
 from vdq_gui.data.loaders import load_data
+from vdq_gui.training.loop import RunSpec
 from vdq_gui.training.inspect import snapshot as engine_snapshot
 
 WAIT_MS = 20000
@@ -20,12 +21,26 @@ def bimodal():
     return load_data("builtin:bimodal")
 
 
-@pytest.fixture
-def window(qtbot, keep, dialog_log, bimodal):
-    win = keep(MainWindow(RunSpec(bimodal, dequantizer="variational")))
+def open_window(qtbot, keep, spec, **options):
+    win = keep(MainWindow(spec, **options))
     win.show()
     win.start()
     qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT_MS)
+    return win
+
+
+@pytest.fixture
+def window(qtbot, keep, dialog_log, bimodal):
+    """The window as the app opens it: training in a separate process."""
+    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="variational"))
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def thread_window(qtbot, keep, dialog_log, bimodal):
+    """Training in a thread of this process, so a test can reach into the trainer."""
+    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="variational"), worker_factory=TrainingWorker)
     yield win
     win.close()
 
@@ -189,7 +204,9 @@ def test_clicking_a_bin_selects_it_everywhere(qtbot, window):
     assert window.noise.selection.getRegion() == (4, 5)
 
 
-def test_worker_errors_open_a_dialog_and_pause(qtbot, window, dialog_log, monkeypatch):
+def test_worker_errors_open_a_dialog_and_pause(qtbot, thread_window, dialog_log, monkeypatch):
+    window = thread_window
+
     def explode():
         raise RuntimeError("trainer exploded")
 
@@ -200,7 +217,8 @@ def test_worker_errors_open_a_dialog_and_pause(qtbot, window, dialog_log, monkey
     qtbot.waitUntil(lambda: not window.actions["play"].isChecked(), timeout=WAIT_MS)
 
 
-def test_non_finite_loss_pauses_with_a_banner(qtbot, window, monkeypatch):
+def test_non_finite_loss_pauses_with_a_banner(qtbot, thread_window, monkeypatch):
+    window = thread_window
     trainer = window.worker.trainer
 
     def nan_step():
@@ -227,11 +245,19 @@ def test_presentation_mode_and_reset_view(qtbot, window, tmp_path):
     window.actions["presentation"].setChecked(False)
 
 
-def test_closing_while_training_stops_the_thread(qtbot, window):
+def test_closing_while_training_stops_the_thread_and_the_process(qtbot, window):
     window.actions["play"].setChecked(True)
     qtbot.waitUntil(lambda: window.last_snapshot.step > 5, timeout=WAIT_MS)
+    process = window.worker.process
     window.close()
-    assert not window.worker.isRunning()
+    assert not window.worker.isRunning() and not process.is_alive()
+
+
+def test_closing_while_training_in_a_thread_stops_it(qtbot, thread_window):
+    thread_window.actions["play"].setChecked(True)
+    qtbot.waitUntil(lambda: thread_window.last_snapshot.step > 5, timeout=WAIT_MS)
+    thread_window.close()
+    assert not thread_window.worker.isRunning()
 
 
 def test_redraw_cost_per_frame(qtbot, window, record_property):

@@ -176,11 +176,14 @@ def test_an_exception_is_reported_and_training_pauses(make_worker, qtbot):
 def test_a_failing_build_is_reported_and_keeps_the_old_trainer(make_worker, qtbot):
     worker = make_worker()
     old = worker.trainer
-    worker._build = lambda spec: (_ for _ in ()).throw(ValueError("bad config"))
+    worker.loop.build = lambda spec: (_ for _ in ()).throw(ValueError("bad config"))
     with qtbot.waitSignal(worker.failed, timeout=5000) as blocker:
         worker.reset()
     assert "bad config" in blocker.args[0]
     assert worker.wait_idle(2) and worker.trainer is old
+    worker.take_snapshot()
+    worker.step(2)  # the old run goes on, and its pictures still reach the window
+    assert worker.wait_idle(2) and worker.take_snapshot().step == old.step_count == 2
 
 
 def test_non_finite_loss_pauses_and_says_why(make_worker, qtbot):

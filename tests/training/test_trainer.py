@@ -93,3 +93,44 @@ def test_bad_config_is_refused():
         TrainConfig(dequantizer="gaussian")
     with pytest.raises(ValueError):
         TrainConfig(val_fraction=1.0)
+
+
+def _assert_same_snapshot(a, b):
+    for name, value in vars(a).items():
+        other = getattr(b, name)
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(value, other, err_msg=name)
+        elif name == "history":
+            for column in ("step", "train_bound", "val_bound", "iw_bound", "exact", "gap"):
+                np.testing.assert_array_equal(getattr(value, column), getattr(other, column), err_msg=column)
+        elif name != "steps_per_s":
+            assert value == other or (value != value and other != other), name
+
+
+@pytest.mark.parametrize("data, name", [("bimodal_small", "variational"), ("bimodal_small", "uniform"),
+                                        ("tiny_images", "variational")])
+def test_a_replica_fed_exported_states_shows_the_same_snapshot(request, data, name):
+    from vdq_gui.training.inspect import snapshot
+
+    data = request.getfixturevalue(data)
+    config = TrainConfig(dequantizer=name, seed=4, eval_every=5)
+    original, replica = Trainer(data, config), Trainer(data, config)
+    sent = 0
+    for steps in (7, 1, 12):  # states sent now and then, each with the rows since the last
+        original.run(steps)
+        replica.load_state(original.export_state(sent))
+        sent = len(original.log)
+    original.learning_rate, original.batch_size = 0.0042, 9
+    replica.load_state(original.export_state(sent))
+    assert replica.learning_rate == 0.0042 and replica.batch_size == 9
+    _assert_same_snapshot(snapshot(original), snapshot(replica))
+
+
+def test_a_replica_refuses_log_rows_that_do_not_continue_its_log(bimodal_small):
+    original, replica = Trainer(bimodal_small), Trainer(bimodal_small)
+    original.run(20)
+    replica.load_state(original.export_state(0))
+    original.run(20)
+    assert len(original.log) > len(replica.log) > 0
+    with pytest.raises(ValueError, match="cannot continue"):
+        replica.load_state(original.export_state(0))

@@ -5,7 +5,7 @@ With no DATA the window opens on the built-in bimodal 1-D data, ready to train.
 window and exits 0 (works offscreen: QT_QPA_PLATFORM=offscreen).
 
 Start-up is ordered for a fast first paint: only Qt, pyqtgraph and numpy are imported
-before the window shows; torch is imported and the model built by the worker thread.
+before the window shows; torch is imported and the model built by the training process (or worker thread).
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window, then exit")
     run.add_argument("--presentation", action="store_true", help="start with larger fonts")
     run.add_argument("--size", default="1280x720", help="window size WIDTHxHEIGHT (default %(default)s)")
+    run.add_argument("--worker", choices=("process", "thread"), default="process",
+                     help="train in a separate process (default: painting never slows training) "
+                          "or in a thread of the window's process")
     return parser.parse_args(argv)
 
 
@@ -59,11 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("vdq-gui")
 
     from vdq_gui.app.window import MainWindow
-    from vdq_gui.app.worker import RunSpec
+    from vdq_gui.training.loop import RunSpec
 
     spec = RunSpec(data, dequantizer=args.dequantizer, seed=args.seed,
                    learning_rate=args.learning_rate, batch_size=args.batch_size)
-    window = MainWindow(spec)
+    window = MainWindow(spec, worker_factory=worker_factory(args.worker))
     window.resize(*parse_size(args.size))
     if args.presentation:
         window.actions["presentation"].setChecked(True)
@@ -81,6 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     QtCore.QTimer.singleShot(0, runner.start)
     close_on_ctrl_c(window)
     return app.exec()
+
+
+def worker_factory(kind: str):
+    if kind == "thread":
+        from vdq_gui.app.worker import TrainingWorker
+
+        return TrainingWorker
+    from vdq_gui.app.process_worker import ProcessTrainingWorker
+
+    return ProcessTrainingWorker
 
 
 def close_on_ctrl_c(window) -> None:

@@ -23,10 +23,11 @@ from vdq_gui.app.panels.interaction import hurry_all
 from vdq_gui.app.panels.loss import LossPanel
 from vdq_gui.app.panels.noise_map import NoiseMapPanel
 from vdq_gui.app.status import TrainingStatus
-from vdq_gui.app.worker import RunSpec, TrainingWorker
+from vdq_gui.app.process_worker import ProcessTrainingWorker
 from vdq_gui.data.builtin import builtin_names
 from vdq_gui.data.dataset import DataError, DiscreteData
 from vdq_gui.data.loaders import load_data
+from vdq_gui.training.loop import RunSpec
 
 FRAME_INTERVAL_MS = 33  # ~30 frames per second
 CONTROL_WIDTH = 250
@@ -37,7 +38,7 @@ class MainWindow(QtWidgets.QMainWindow):
     frame_drawn = QtCore.Signal(int)  # the step of the snapshot just drawn
 
     def __init__(self, spec: RunSpec, *, ask_before_reset: bool = True,
-                 worker_factory=TrainingWorker, parent=None):
+                 worker_factory=ProcessTrainingWorker, parent=None):
         super().__init__(parent)
         style.configure_pyqtgraph()  # idempotent; plots created below depend on it
         self.spec = spec

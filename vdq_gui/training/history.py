@@ -22,19 +22,46 @@ class TrainingLog:
     def __init__(self, capacity: int = 1024):
         self._data = np.full((len(LOG_COLUMNS), capacity), np.nan)
         self._count = 0
+        # The newest finite value of each column, kept as rows arrive: a snapshot asks for
+        # them 30 times a second, and a scan of a long run's log would grow with the run.
+        self._last = {name: float("nan") for name in LOG_COLUMNS}
 
     def __len__(self) -> int:
         return self._count
 
     def append(self, **values: float) -> None:
         """Add one row; columns not given are NaN (not computed at that step)."""
-        if self._count == self._data.shape[1]:
-            grown = np.full((len(LOG_COLUMNS), 2 * self._data.shape[1]), np.nan)
-            grown[:, : self._count] = self._data[:, : self._count]
-            self._data = grown  # old views still point at the old buffer, unchanged
+        self._reserve(self._count + 1)
         for name, value in values.items():
             self._data[LOG_COLUMNS.index(name), self._count] = value
+            if np.isfinite(value):
+                self._last[name] = float(value)
         self._count += 1
+
+    def extend(self, rows: np.ndarray) -> None:
+        """Append a block of rows, shaped (columns, n) like ``rows_from`` returns."""
+        rows = np.asarray(rows, dtype=float)
+        if rows.ndim != 2 or rows.shape[0] != len(LOG_COLUMNS):
+            raise ValueError(f"log rows must be shaped ({len(LOG_COLUMNS)}, n), not {rows.shape}")
+        count = rows.shape[1]
+        self._reserve(self._count + count)
+        self._data[:, self._count:self._count + count] = rows
+        self._count += count
+        for name, column in zip(LOG_COLUMNS, rows):
+            finite = np.flatnonzero(np.isfinite(column))
+            if finite.size:
+                self._last[name] = float(column[finite[-1]])
+
+    def rows_from(self, start: int) -> np.ndarray:
+        """A copy of the rows from ``start`` on, shaped (columns, n)."""
+        return self._data[:, start:self._count].copy()
+
+    def _reserve(self, rows: int) -> None:
+        if rows <= self._data.shape[1]:
+            return
+        grown = np.full((len(LOG_COLUMNS), max(rows, 2 * self._data.shape[1])), np.nan)
+        grown[:, : self._count] = self._data[:, : self._count]
+        self._data = grown  # old views still point at the old buffer, unchanged
 
     def column(self, name: str) -> np.ndarray:
         view = self._data[LOG_COLUMNS.index(name), : self._count]
@@ -46,9 +73,7 @@ class TrainingLog:
 
     def last(self, name: str) -> float:
         """The most recent finite value of a column (NaN if none)."""
-        values = self.column(name)
-        finite = values[np.isfinite(values)]
-        return float(finite[-1]) if finite.size else float("nan")
+        return self._last[name]
 
     def write_csv(self, path: Path) -> None:
         with open(path, "w", newline="") as handle:

@@ -164,6 +164,33 @@ class Trainer:
             raise ValueError("batch size must be at least 1")
         self._batch_size = int(value)
 
+    # -- a replica elsewhere ---------------------------------------------------------------
+    def export_state(self, log_from: int = 0) -> dict:
+        """What a replica needs to show this trainer's state: copies of the parameters, the
+        scalar state, and the log rows from ``log_from`` on.  A few kB for a 1-D model, so
+        it can cross a pipe every frame (the window inspects a replica; see
+        vdq_gui.app.process_worker).  The optimizer's moments are not part of it."""
+        return {
+            "density": {k: v.detach().clone() for k, v in self.density.state_dict().items()},
+            "dequantizer": {k: v.detach().clone() for k, v in self.dequantizer.state_dict().items()},
+            "log_from": int(log_from), "log_rows": self.log.rows_from(log_from), "log_length": len(self.log),
+            "step_count": self.step_count, "elapsed_s": self.elapsed_s,
+            "last_metrics": dict(self.last_metrics), "stopped_reason": self.stopped_reason,
+            "learning_rate": self._learning_rate, "batch_size": self._batch_size,
+        }
+
+    def load_state(self, state: dict) -> None:
+        """Become a replica of the exported state (this trainer was built from the same
+        spec).  The log grows by the rows sent, which must continue this log exactly."""
+        if state["log_from"] != len(self.log):
+            raise ValueError(f"log rows from {state['log_from']} cannot continue a log of {len(self.log)} rows")
+        self.density.load_state_dict(state["density"])
+        self.dequantizer.load_state_dict(state["dequantizer"])
+        self.log.extend(state["log_rows"])
+        self.step_count, self.elapsed_s = state["step_count"], state["elapsed_s"]
+        self.last_metrics, self.stopped_reason = dict(state["last_metrics"]), state["stopped_reason"]
+        self.learning_rate, self.batch_size = state["learning_rate"], state["batch_size"]
+
     # -- training ------------------------------------------------------------------------
     def step(self) -> dict[str, float]:
         """One Adam step on a fresh batch.  Returns this step's metrics.

@@ -1,0 +1,235 @@
+"""The training worker the app uses by default: training in a process of its own.
+
+Same interface as ``vdq_gui.app.worker.TrainingWorker`` (commands, ``take_snapshot``,
+the five signals), so the window does not know which one it has.  Why a process, and the
+messages, are described in ``vdq_gui.training.remote``.
+
+Who does what:
+  * the training process runs ``TrainingLoop`` (steps, commands, NaN stop);
+  * this QThread relays: it starts the process, reads its messages, turns them into
+    signals, and keeps a *replica* trainer up to date from the states the process sends;
+    it computes each snapshot from the replica (off the GUI thread) and puts it in the
+    one-picture slot the frame timer takes from;
+  * commands from the GUI thread go straight down the pipe (a few bytes).
+If the training process dies (killed, out of memory), the relay says so through
+``failed`` and starts a new one at the next reset.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from typing import Callable
+
+from PySide6 import QtCore
+
+from vdq_gui.app.worker import PictureSlot, WorkerCommands, register
+from vdq_gui.training import remote
+from vdq_gui.training.loop import RunSpec, build_trainer, inspect_trainer, limit_torch_threads
+
+POLL_S = 0.05  # how often the relay looks at its stop flag while the pipe is quiet
+JOIN_S = 10.0  # how long a stopping training process may take to finish its step
+
+
+class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
+    building = QtCore.Signal(str)
+    ready = QtCore.Signal(str)
+    failed = QtCore.Signal(str)
+    stopped = QtCore.Signal(str)
+    running_changed = QtCore.Signal(bool)
+
+    def __init__(self, spec: RunSpec, parent=None, build: Callable = build_trainer,
+                 inspect: Callable = inspect_trainer, threads: int | None = None):
+        super().__init__(parent)
+        self.setObjectName("vdq-training-relay")
+        self.build, self.inspect, self.threads = build, inspect, threads
+        self.slot = PictureSlot()
+        self.process = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # guards the pipe end, the outbox and the counters
+        self._changed = threading.Condition(self._lock)
+        self._conn = None
+        self._outbox: list[tuple] = []  # commands sent while no process is up
+        self._generation = 0
+        self._specs = {0: spec}  # generation -> the spec sent with that reset
+        self._commands_sent = 0
+        self._idle_after = -1  # the process was idle after this many commands
+        self._command_base = 0  # commands sent before the current process started
+        self._playing = False
+        self._stepping_until = -1  # a step command, numbered: running until idle after it
+        self._replica = None
+        self._replica_generation = None
+        register(self)
+
+    # == commands (GUI thread) ==========================================================
+    def _send(self, command: str, *arguments) -> None:
+        with self._lock:
+            if command != "want_picture":
+                self._commands_sent += 1
+            if command in ("play", "pause", "step", "reset"):
+                self._playing = command == "play"
+            if command == "step":
+                self._stepping_until = self._commands_sent
+            self._deliver((command, *arguments))
+
+    def _deliver(self, message: tuple) -> None:
+        """Down the pipe, or into the outbox until a process is up (holding the lock)."""
+        if self._conn is None:
+            self._outbox.append(message)
+            return
+        try:
+            self._conn.send(message)
+        except OSError:
+            pass  # the process just died: the relay reports it and restarts at the next reset
+
+    def reset(self, spec: RunSpec | None = None) -> None:
+        """Build a fresh trainer (from ``spec``, or the current one) and pause."""
+        with self._lock:
+            spec = spec or self._specs[self._generation]
+            self._generation += 1
+            self._specs[self._generation] = spec
+            self.slot.expect(self._generation)  # no picture of the old run after this
+        self._send("reset", spec)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def take_snapshot(self):
+        """The newest unseen snapshot, or None.  Taking it asks for the next."""
+        snapshot = self.slot.take()
+        if snapshot is not None:
+            self._send("want_picture")
+        return snapshot
+
+    @property
+    def trainer(self):
+        """The replica the snapshots are computed from (read it only while idle)."""
+        return self._replica
+
+    @property
+    def spec(self) -> RunSpec | None:
+        return self._specs.get(self._replica_generation)
+
+    @property
+    def is_running(self) -> bool:
+        return self._playing or self._idle_after < self._stepping_until
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """True once the training process is paused after every command sent so far, and
+        the replica holds its final state (for tests and the screenshot mode)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._idle_after == self._commands_sent, timeout)
+
+    # == the relay (this thread) ========================================================
+    def run(self) -> None:  # noqa: D401 - QThread's name
+        limit_torch_threads(1)  # inspection only: never compete with painting for cores
+        while not self._stop.is_set():
+            ended = self._serve_one_process()
+            if ended is None:
+                break
+            self._playing, self._stepping_until = False, -1
+            self.running_changed.emit(False)
+            self.failed.emit(f"The training process ended unexpectedly ({ended}). "
+                             "Press Reset to start training again.")
+            if not self._wait_for_reset():
+                break
+
+    def _serve_one_process(self) -> str | None:
+        """Start a training process and relay until told to stop (None) or until the
+        process dies (a sentence saying how)."""
+        context = multiprocessing.get_context("spawn")  # fork is unsafe with Qt's threads
+        conn, child_conn = context.Pipe()
+        with self._lock:
+            generation = self._generation
+            spec = self._specs[generation]
+            self._outbox = [m for m in self._outbox if m[0] != "reset"]  # the start builds it
+        self.process = context.Process(target=remote.serve, name="vdq-training",
+                                       args=(child_conn, spec, self.build, generation, self.threads),
+                                       daemon=True)
+        try:
+            self.process.start()
+        except Exception as error:  # e.g. out of memory: say so, keep the window alive
+            return f"it could not start: {type(error).__name__}: {error}"
+        finally:
+            child_conn.close()
+        with self._lock:
+            self._conn = conn
+            # The new process counts commands from 0: from its first, the outbox.
+            counted = sum(1 for message in self._outbox if message[0] != "want_picture")
+            self._command_base = self._commands_sent - counted
+            for message in self._outbox:
+                self._deliver(message)
+            self._outbox.clear()
+        try:
+            return self._relay(conn)
+        finally:
+            with self._lock:
+                self._conn = None
+            self._end_process(conn)
+
+    def _relay(self, conn) -> str | None:
+        while not self._stop.is_set():
+            try:
+                if not conn.poll(POLL_S):
+                    continue
+                message = conn.recv()
+            except (EOFError, OSError):
+                self.process.join(1.0)
+                return f"exit code {self.process.exitcode}"
+            try:
+                self._handle(*message)
+            except Exception as error:  # a bad picture must not end the relay
+                self._send("pause")
+                self.failed.emit(f"Could not show the training state: {type(error).__name__}: {error}")
+        return None
+
+    def _end_process(self, conn) -> None:
+        try:
+            conn.send(("stop",))
+        except OSError:
+            pass
+        self.process.join(JOIN_S)  # a step in progress finishes first
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        conn.close()
+
+    def _wait_for_reset(self) -> bool:
+        """After a crash: wait (without a process) until a reset asks for a new one."""
+        while not self._stop.is_set():
+            with self._lock:
+                if any(m[0] == "reset" for m in self._outbox):
+                    return True
+            self._stop.wait(POLL_S)
+        return False
+
+    # -- messages from the training process -------------------------------------------
+    def _handle(self, kind: str, *payload) -> None:
+        if kind == "state":
+            self._on_state(*payload)
+        elif kind in ("building", "ready"):
+            description, generation = payload
+            if generation == self._generation:
+                getattr(self, kind).emit(description)
+        elif kind in ("failed", "stopped"):
+            self._playing = False
+            getattr(self, kind).emit(*payload)
+        elif kind == "running_changed":
+            self.running_changed.emit(*payload)
+        elif kind == "idle":
+            with self._changed:
+                self._idle_after = self._command_base + payload[0]
+                self._changed.notify_all()
+
+    def _on_state(self, generation: int, trainer_generation: int, steps_per_s: float, state: dict) -> None:
+        if trainer_generation != self._replica_generation:
+            self._replica = self.build(self._specs[trainer_generation])
+            self._replica_generation = trainer_generation
+        # Every state updates the replica (its log rows are sent once); only a state of
+        # the run the window now shows becomes a picture.
+        self._replica.load_state(state)
+        if generation == self._generation:
+            snapshot = self.inspect(self._replica)
+            if hasattr(snapshot, "with_speed"):
+                snapshot = snapshot.with_speed(steps_per_s)
+            self.slot.put(snapshot, generation)

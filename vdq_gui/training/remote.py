@@ -1,0 +1,89 @@
+"""Training in a process of its own: the training process's side of the pipe (no Qt).
+
+Why a process: in a thread of the GUI process, training shares one GIL with painting.
+pyqtgraph paints from Python and holds the GIL for milliseconds at a time, and a 1-D step
+re-takes the GIL after every one of its dozens of small torch ops, so training there ran
+at about 0.63 of its headless speed.  In its own process it has its own interpreter.
+
+The training process runs the same ``TrainingLoop`` the thread worker runs.  A reader
+thread turns messages from the pipe into loop commands; the loop's news goes back down
+the pipe.  A picture is sent as the trainer's exported *state* (parameters, scalars and
+the log rows not sent yet: a few kB), not as a snapshot: the GUI process inspects a
+replica, so inspection costs the training process nothing.
+
+Messages, GUI process -> training process: (command, *arguments) for a TrainingLoop
+command in ``COMMANDS``.  Training process -> GUI process: ("building", description,
+generation), ("ready", description, generation), ("failed", message), ("stopped", reason),
+("running_changed", running), ("idle", command_count), and
+("state", generation, trainer_generation, steps_per_s, state).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from vdq_gui.training.loop import LoopHooks, RunSpec, TrainingLoop, build_trainer, limit_torch_threads
+
+COMMANDS = frozenset({"play", "pause", "step", "reset", "set_setting", "set_speed", "want_picture", "stop"})
+
+
+class PipeHooks(LoopHooks):
+    """The loop's news as messages down the pipe (only the loop's thread sends)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self._trainer = None
+        self._rows_sent = 0
+
+    def building(self, description: str, generation: int) -> None:
+        self.conn.send(("building", description, generation))
+
+    def ready(self, description: str, generation: int) -> None:
+        self.conn.send(("ready", description, generation))
+
+    def failed(self, message: str) -> None:
+        self.conn.send(("failed", message))
+
+    def stopped(self, reason: str) -> None:
+        self.conn.send(("stopped", reason))
+
+    def running_changed(self, running: bool) -> None:
+        self.conn.send(("running_changed", running))
+
+    def idle(self, command_count: int) -> None:
+        self.conn.send(("idle", command_count))
+
+    def publish(self, trainer, generation: int, trainer_generation: int, steps_per_s: float) -> None:
+        if trainer is not self._trainer:  # a new trainer: its replica starts from an empty log
+            self._trainer, self._rows_sent = trainer, 0
+        state = trainer.export_state(self._rows_sent)
+        self.conn.send(("state", generation, trainer_generation, steps_per_s, state))
+        self._rows_sent = state["log_length"]  # every state is delivered, in order
+
+
+def read_commands(conn, loop: TrainingLoop) -> None:
+    """Pipe -> loop, until the pipe closes (the GUI process is gone: stop training)."""
+    while True:
+        try:
+            command, *arguments = conn.recv()
+        except (EOFError, OSError):
+            loop.stop()
+            return
+        if command in COMMANDS:
+            getattr(loop, command)(*arguments)
+        if command == "stop":
+            return
+
+
+def serve(conn, spec: RunSpec, build: Callable = build_trainer, generation: int = 0,
+          threads: int | None = None) -> None:
+    """The training process's main function: train ``spec`` until told to stop."""
+    limit_torch_threads(threads)
+    loop = TrainingLoop(spec, PipeHooks(conn), build, generation=generation)
+    reader = threading.Thread(target=read_commands, args=(conn, loop), name="vdq-commands", daemon=True)
+    reader.start()
+    try:
+        loop.run()
+    finally:
+        conn.close()

@@ -170,9 +170,11 @@ class Trainer:
         scalar state, and the log rows from ``log_from`` on.  A few kB for a 1-D model, so
         it can cross a pipe every frame (the window inspects a replica; see
         vdq_gui.app.process_worker).  The optimizer's moments are not part of it."""
+        # numpy, not tensors: multiprocessing pickles a tensor by sharing its storage
+        # through a file descriptor, a socket handshake per tensor in both processes.
         return {
-            "density": {k: v.detach().clone() for k, v in self.density.state_dict().items()},
-            "dequantizer": {k: v.detach().clone() for k, v in self.dequantizer.state_dict().items()},
+            "density": {k: v.detach().numpy().copy() for k, v in self.density.state_dict().items()},
+            "dequantizer": {k: v.detach().numpy().copy() for k, v in self.dequantizer.state_dict().items()},
             "log_from": int(log_from), "log_rows": self.log.rows_from(log_from), "log_length": len(self.log),
             "step_count": self.step_count, "elapsed_s": self.elapsed_s,
             "last_metrics": dict(self.last_metrics), "stopped_reason": self.stopped_reason,
@@ -184,8 +186,8 @@ class Trainer:
         spec).  The log grows by the rows sent, which must continue this log exactly."""
         if state["log_from"] != len(self.log):
             raise ValueError(f"log rows from {state['log_from']} cannot continue a log of {len(self.log)} rows")
-        self.density.load_state_dict(state["density"])
-        self.dequantizer.load_state_dict(state["dequantizer"])
+        self.density.load_state_dict({k: torch.from_numpy(v) for k, v in state["density"].items()})
+        self.dequantizer.load_state_dict({k: torch.from_numpy(v) for k, v in state["dequantizer"].items()})
         self.log.extend(state["log_rows"])
         self.step_count, self.elapsed_s = state["step_count"], state["elapsed_s"]
         self.last_metrics, self.stopped_reason = dict(state["last_metrics"]), state["stopped_reason"]

@@ -57,3 +57,28 @@ def test_screenshot_run_accepts_options(tmp_path, dequantizer):
                      "--after-steps", "10", "--screenshot", str(shot), "--size", "1024x640")
     assert result.returncode == 0, result.stderr
     assert QtGui.QImage(str(shot)).width() == 1024
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
+@pytest.mark.parametrize("worker", ["process", "thread"])
+def test_ctrl_c_while_training_closes_cleanly(worker):
+    """Ctrl+C reaches the whole process group, the training process included: the window
+    must stop it in order, not report it as a crash, and exit 0."""
+    import signal
+    import time
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    app = subprocess.Popen([sys.executable, "-m", "vdq_gui.app.main", "--auto-start", "--worker", worker],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                           start_new_session=True)
+    try:
+        time.sleep(8)  # torch imported, model built, training
+        assert app.poll() is None, app.communicate()[1]
+        os.killpg(app.pid, signal.SIGINT)
+        _out, err = app.communicate(timeout=60)
+    finally:
+        if app.poll() is None:
+            os.killpg(app.pid, signal.SIGKILL)
+            app.wait()
+    assert app.returncode == 0, err
+    assert "unexpectedly" not in err and "Traceback" not in err, err

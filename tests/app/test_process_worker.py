@@ -138,3 +138,12 @@ def test_shutdown_while_training_joins_thread_and_process(make_worker):
     assert wait_for(lambda: worker.is_running and worker.process.is_alive())
     worker.shutdown()
     assert not worker.isRunning() and not worker.process.is_alive()
+
+
+def test_the_data_of_runs_that_cannot_come_back_is_let_go(make_worker):
+    worker = make_worker()
+    for name in ("a", "b", "c", "d"):
+        worker.reset(RunSpec(DATA, dequantizer=name))
+        assert worker.wait_idle(10)
+    assert worker.spec.dequantizer == "d"
+    assert sorted(worker._specs) == [4]  # only the run on screen is kept

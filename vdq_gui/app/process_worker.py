@@ -149,7 +149,8 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
         try:
             self.process.start()
         except Exception as error:  # e.g. out of memory: say so, keep the window alive
-            return f"it could not start: {type(error).__name__}: {error}"
+            return (f"it could not start: {type(error).__name__}: {error}; "
+                    "vdq-gui --worker thread trains without a separate process")
         finally:
             child_conn.close()
         with self._lock:
@@ -225,6 +226,9 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
         if trainer_generation != self._replica_generation:
             self._replica = self.build(self._specs[trainer_generation])
             self._replica_generation = trainer_generation
+            with self._lock:  # older runs can never come back: let their data go
+                for old in [g for g in self._specs if g < trainer_generation]:
+                    del self._specs[old]
         # Every state updates the replica (its log rows are sent once); only a state of
         # the run the window now shows becomes a picture.
         self._replica.load_state(state)

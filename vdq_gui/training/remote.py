@@ -20,6 +20,7 @@ generation), ("ready", description, generation), ("failed", message), ("stopped"
 
 from __future__ import annotations
 
+import signal
 import threading
 from typing import Callable
 
@@ -79,6 +80,9 @@ def read_commands(conn, loop: TrainingLoop) -> None:
 def serve(conn, spec: RunSpec, build: Callable = build_trainer, generation: int = 0,
           threads: int | None = None) -> None:
     """The training process's main function: train ``spec`` until told to stop."""
+    # Ctrl+C in the terminal reaches the whole process group: the window handles it and
+    # stops this process in order; dying of it here would be reported as a crash.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_torch_threads(threads)
     loop = TrainingLoop(spec, PipeHooks(conn), build, generation=generation)
     reader = threading.Thread(target=read_commands, args=(conn, loop), name="vdq-commands", daemon=True)

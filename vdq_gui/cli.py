@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--grad-clip", type=float, default=10.0)
     train.add_argument("--val-fraction", type=float, default=0.1)
     train.add_argument("--iw-samples", type=int, default=16, help="samples M of the importance-weighted bound")
-    train.add_argument("--eval-every", type=int, help="steps between evaluations (default 100 for 1-D, 200 for images)")
+    train.add_argument("--eval-every", type=int, help="steps between evaluations (default 200)")
     train.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     train.add_argument("--out", required=True, help="output folder for metrics.csv and summary.json")
     train.add_argument("--quiet", action="store_true", help="no progress bar")

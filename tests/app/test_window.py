@@ -61,11 +61,11 @@ def train(qtbot, win, steps):
 
 def test_paused_plots_equal_the_engine_snapshot(qtbot, window, tmp_path):
     window.actions["play"].setChecked(True)  # what Space does
-    qtbot.waitUntil(lambda: window.last_snapshot.step >= 110, timeout=WAIT_MS)  # past an evaluation
+    qtbot.waitUntil(lambda: window.last_snapshot.step >= 210, timeout=WAIT_MS)  # past an evaluation
     window.actions["play"].setChecked(False)
     settle(qtbot, window)
     expected = engine_snapshot(window.worker.trainer)
-    assert window.last_snapshot.step == expected.step >= 110
+    assert window.last_snapshot.step == expected.step >= 210
 
     x, q = window.density.density_curve.getData()
     np.testing.assert_allclose(x, expected.y_grid)

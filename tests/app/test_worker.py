@@ -9,38 +9,11 @@ import numpy as np
 import pytest
 
 from tests.app.conftest import snapshot_1d
+from tests.app.fakes import FakeTrainer
 from vdq_gui.app.worker import RunSpec, TrainingWorker
 from vdq_gui.data.dataset import DiscreteData
 
 DATA = DiscreteData(np.arange(10) % 4, 4, "1d", name="tiny")
-
-
-class FakeTrainer:
-    """Counts steps; can be told to fail or to stop itself like a NaN loss does."""
-
-    def __init__(self, spec, step_s=0.0):
-        self.spec = spec
-        self.step_count = 0
-        self.learning_rate = 0.01
-        self.batch_size = 32
-        self.stopped_reason = None
-        self.step_s = step_s
-        self.fail_at = None
-        self.nan_at = None
-        self.thread_ids = set()
-
-    def step(self):
-        self.thread_ids.add(threading.get_ident())
-        if self.step_s:
-            time.sleep(self.step_s)
-        if self.fail_at is not None and self.step_count + 1 >= self.fail_at:
-            raise RuntimeError("boom")
-        if self.nan_at is not None and self.step_count + 1 >= self.nan_at:
-            self.stopped_reason = "non-finite loss (nan)"
-            return {}
-        self.step_count += 1
-        self.stopped_reason = None
-        return {}
 
 
 class Inspector:

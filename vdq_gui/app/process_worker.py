@@ -23,7 +23,7 @@ from typing import Callable
 
 from PySide6 import QtCore
 
-from vdq_gui.app.worker import PictureSlot, WorkerCommands, register
+from vdq_gui.app.worker import PictureSlot, WorkerCommands, picture, register
 from vdq_gui.training import remote
 from vdq_gui.training.loop import RunSpec, build_trainer, inspect_trainer, limit_torch_threads
 
@@ -233,7 +233,4 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
         # the run the window now shows becomes a picture.
         self._replica.load_state(state)
         if generation == self._generation:
-            snapshot = self.inspect(self._replica)
-            if hasattr(snapshot, "with_speed"):
-                snapshot = snapshot.with_speed(steps_per_s)
-            self.slot.put(snapshot, generation)
+            self.slot.put(picture(self.inspect, self._replica, steps_per_s), generation)

@@ -27,7 +27,7 @@ from PySide6 import QtCore
 from vdq_gui.training.loop import (LoopHooks, RunSpec, TrainingLoop, build_trainer, inspect_trainer,
                                    limit_torch_threads)
 
-__all__ = ["RunSpec", "TrainingWorker", "PictureSlot", "running_workers"]
+__all__ = ["RunSpec", "TrainingWorker", "PictureSlot", "picture", "running_workers"]
 
 # Every worker ever started, weakly: the test suite checks none is left running.
 _WORKERS: "weakref.WeakSet" = weakref.WeakSet()
@@ -70,6 +70,11 @@ class PictureSlot:
         with self._lock:
             self._generation = generation
             self._latest = None
+
+
+def picture(inspect: Callable, trainer, steps_per_s: float):
+    """The snapshot of ``trainer`` the window draws, carrying the measured training speed."""
+    return inspect(trainer).with_speed(steps_per_s)
 
 
 class WorkerCommands:
@@ -125,10 +130,7 @@ class _SignalHooks(LoopHooks):
         self.worker.running_changed.emit(running)
 
     def publish(self, trainer, generation: int, trainer_generation: int, steps_per_s: float) -> None:
-        snapshot = self.worker.inspect(trainer)
-        if hasattr(snapshot, "with_speed"):
-            snapshot = snapshot.with_speed(steps_per_s)
-        self.worker.slot.put(snapshot, generation)
+        self.worker.slot.put(picture(self.worker.inspect, trainer, steps_per_s), generation)
 
 
 class TrainingWorker(WorkerCommands, QtCore.QThread):

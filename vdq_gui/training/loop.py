@@ -55,10 +55,10 @@ def build_trainer(spec: RunSpec):
     return Trainer(spec.data, TrainConfig(**options))
 
 
-def inspect_trainer(trainer, steps_per_s: float = float("nan")):
+def inspect_trainer(trainer):
     from vdq_gui.training.inspect import snapshot
 
-    return snapshot(trainer, steps_per_s=steps_per_s)
+    return snapshot(trainer)
 
 
 def limit_torch_threads(threads: int | None = None) -> None:
@@ -166,17 +166,14 @@ class TrainingLoop:
             self._steps_requested += max(0, int(count))
         self._command()
 
-    def reset(self, spec: RunSpec | None = None) -> int:
-        """Build a fresh trainer (from ``spec``, or the current one) and pause.
-        Returns the generation the new trainer will have."""
+    def reset(self, spec: RunSpec | None = None) -> None:
+        """Build a fresh trainer (from ``spec``, or the current one) and pause."""
         self._play.clear()
         with self._lock:
             self._pending_spec = spec or self._pending_spec or self.spec
             self._steps_requested = 0
             self.generation += 1
-            generation = self.generation
         self._command()
-        return generation
 
     def set_setting(self, name: str, value) -> None:
         """``learning_rate`` or ``batch_size``; the trainer applies both live."""

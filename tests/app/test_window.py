@@ -171,9 +171,10 @@ def test_import_dialog_previews_and_returns_load_options(qtbot, keep, tmp_path, 
 
 
 def test_import_dialog_shows_image_thumbnails(keep):
-    from vdq_gui.data.builtin import resources_dir
+    from vdq_gui.data.builtin import resource_file
 
-    dialog = keep(import_dialog.ImportDialog(resources_dir() / "digits.npz"))
+    with resource_file("digits.npz") as path:
+        dialog = keep(import_dialog.ImportDialog(path))
     assert dialog.preview.kind == "images"
     assert dialog.images_grid.count() == len(dialog.preview.images) > 0
     assert dialog.options()["as_"] in dialog.preview.as_choices

@@ -1,10 +1,13 @@
-"""Built-in datasets shipped in ``resources/`` (made by ``resources/make_builtin.py``)."""
+"""Built-in datasets: the files of the repository's ``resources/`` folder, installed as the
+package data ``vdq_gui.resources`` (made by ``resources/make_builtin.py``)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from vdq_gui.data.dataset import DataError, DiscreteData
 from vdq_gui.data.loaders import load_data
@@ -34,9 +37,15 @@ BUILTINS: dict[str, Builtin] = {
 }
 
 
-def resources_dir() -> Path:
-    """The one place that knows where the shipped data lives (the repository's resources/)."""
-    return Path(__file__).resolve().parents[2] / "resources"
+RESOURCE_PACKAGE = "vdq_gui.resources"
+
+
+@contextlib.contextmanager
+def resource_file(file: str) -> Iterator[Path]:
+    """A shipped data file as a real path for the duration of the ``with`` (the installed
+    package's own file; a temporary copy only if the package were imported from a zip)."""
+    with resources.as_file(resources.files(RESOURCE_PACKAGE).joinpath(file)) as path:
+        yield path
 
 
 def builtin_names() -> dict[str, str]:
@@ -51,6 +60,7 @@ def load_builtin(name: str, /, **options: Any) -> DiscreteData:
         raise DataError(f"builtin:{name}", f"no such built-in dataset; choose one of: {', '.join(BUILTINS)}")
     options = {**entry.options, **{k: v for k, v in options.items() if v is not None}}
     title = options.pop("name", None) or name
-    data = load_data(resources_dir() / entry.file, **options)
+    with resource_file(entry.file) as path:
+        data = load_data(path, **options)
     return replace(data, name=title, source=f"builtin:{name}",
                    notes=data.notes + ((entry.credit,) if entry.credit else ()))

@@ -41,6 +41,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from vdq_gui.app.platform_check import check_platform
+
+    # Before Qt is asked for a platform: a missing system library or display gets one clear
+    # message and exit status 2, not Qt's abort.
+    failed = check_platform(offscreen_ok=bool(args.screenshot))
+    if failed is not None:
+        return failed
     from vdq_gui.data.dataset import DataError
     from vdq_gui.data.loaders import load_data
 

@@ -201,8 +201,8 @@ def training_objective(density, dequantizer, x: torch.Tensor, objective: str = "
         surrogate = (r_weights * log_w).sum(dim=1) + ((weights - r_weights) * log_q_fixed).sum(dim=1)
     else:
         surrogate = (weights * log_w).sum(dim=1)
-    # Value of the objective, gradient of the surrogate.
-    per_example = -value
+    # Value of the objective, gradient of the surrogate (only).
+    per_example = -value.detach()
     loss = (per_example.mean() - (surrogate - surrogate.detach()).mean()) * scale
     return BoundResult(loss, per_example.detach(), terms)
 

@@ -20,6 +20,7 @@ import math
 import numpy as np
 import torch
 
+from vdq_gui.training.evaluation import split_figures_1d
 from vdq_gui.training.objective import bin_bounds_1d
 from vdq_gui.training.snapshot import Snapshot
 
@@ -66,6 +67,44 @@ def noise_cells(levels: int) -> int:
     return NOISE_GRID if levels <= 128 else NOISE_GRID // 2
 
 
+# The bound ladder: IW-M for these M, from LADDER_DRAWS draws of u per bin (fewer for
+# large K, so that a snapshot stays cheap: 4096 draws in all, at least 16 a bin).
+LADDER_SAMPLES = (1, 4, 16, 64)
+LADDER_DRAWS = 4096
+LADDER_SEED = 20_161  # a fixed generator: the ladder moves only when q or r do, not from noise
+
+
+def ladder_draws(levels: int) -> int:
+    return int(np.clip(LADDER_DRAWS // levels, LADDER_SAMPLES[2], LADDER_SAMPLES[-1]))
+
+
+@torch.no_grad()
+def iw_ladder_1d(density, dequantizer, levels: int, draws: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(M values, -IW-M in bits per bin, shape (len(M), K)) from one set of draws per bin.
+
+    The D draws of a bin are cut into D/M groups of M consecutive draws; IW-M is the mean
+    over groups of log((1/M) sum of the group's weights).  Groups of 4M are unions of
+    groups of M, so by Jensen the estimates are ordered IW-1 <= IW-4 <= ... for every
+    draw, never only on average; IW-1 is a Monte-Carlo estimate of the ELBO.
+    """
+    draws = int(draws or ladder_draws(levels))
+    generator = torch.Generator().manual_seed(LADDER_SEED)
+    x = torch.arange(levels).repeat_interleave(draws)
+    u, log_r = dequantizer(x, generator)
+    log_w = (density.log_prob(x.to(u.dtype) + u) - log_r).reshape(levels, draws).double()
+    samples = [m for m in LADDER_SAMPLES if m <= draws]
+    rows = []
+    for m in samples:
+        groups = log_w[:, : draws // m * m].reshape(levels, draws // m, m)
+        rows.append((torch.logsumexp(groups, dim=2) - math.log(m)).mean(dim=1))
+    return np.array(samples), -torch.stack(rows).numpy() / LN2
+
+
+def _split_metrics(terms: dict, points: torch.Tensor, counts: np.ndarray, prefix: str) -> dict[str, float]:
+    figures = split_figures_1d(terms["bound"], terms["log_mass"], points, counts)
+    return {f"{prefix}{key}": value for key, value in figures.items()}
+
+
 def _y_grid(levels: int) -> np.ndarray:
     """Positions over [0, K] that include every integer: with ``none`` the spikes sit there."""
     per_level = int(np.clip(4096 // levels, 4, 32))
@@ -82,7 +121,26 @@ def inspect_1d(trainer, cells: int | None = None) -> dict:
     x = torch.arange(levels, dtype=torch.float32).unsqueeze(1)
     log_post = density.log_prob(x + torch.from_numpy(u_grid).float()) - terms["log_mass"].unsqueeze(1)
     gap = terms["gap"].numpy() / LN2 if dequantizer.is_bound else np.full(levels, np.nan)
+    bound = -terms["bound"].numpy().astype(np.float64) / LN2 if dequantizer.is_bound else np.full(levels, np.nan)
+    if dequantizer.is_bound:
+        ladder_m, ladder = iw_ladder_1d(density, dequantizer, levels)
+    else:
+        ladder_m, ladder = np.zeros(0, dtype=int), np.zeros((0, levels))
+    # Live figures of this state on the validation split and on all the data (item 4 of
+    # issue 11), and log q at the integer points (what `none` maximises).
+    points = density.log_prob(torch.arange(levels, dtype=torch.float32))
+    live = {**_split_metrics(terms, points, trainer.val_counts, "live_val_"),
+            **_split_metrics(terms, points, trainer.train_counts + trainer.val_counts, "all_")}
+    all_counts = trainer.train_counts + trainer.val_counts
+    live.update({f"all_iw{m}_bpd": float((all_counts * row).sum() / all_counts.sum())
+                 for m, row in zip(ladder_m, ladder)})
+    if not dequantizer.is_bound:  # no bound, no gap: keep only exact and the point density
+        live = {k: v for k, v in live.items() if "bound" not in k and "gap" not in k}
     return {
+        "live_metrics": live,
+        "bound_per_bin": bound,
+        "iw_ladder_samples": ladder_m,
+        "iw_ladder_per_bin": ladder,
         "u_grid": u_grid,
         "noise_density": _noise_density_1d(dequantizer.name, terms["u"], terms["log_r"], levels, u_grid),
         "gap_per_bin": gap,
@@ -146,6 +204,7 @@ def snapshot(trainer, steps_per_s: float = float("nan")) -> Snapshot:
     data = trainer.data
     arrays = inspect_1d(trainer) if data.kind == "1d" else inspect_images(trainer)
     metrics = dict(trainer.last_metrics)
+    metrics.update(arrays.pop("live_metrics", {}))
     for column, key in (("val_bound", "val_bound_bpd"), ("iw_bound", "iw_bound_bpd"),
                         ("exact", "exact_bpd"), ("gap", "gap_bpd")):
         value = trainer.log.last(column)
@@ -156,5 +215,6 @@ def snapshot(trainer, steps_per_s: float = float("nan")) -> Snapshot:
         dequantizer=trainer.dequantizer.name, is_bound=trainer.is_bound, levels=data.levels,
         origin=data.origin, value_step=data.step, learning_rate=trainer.learning_rate,
         batch_size=trainer.batch_size, metrics=metrics, history=trainer.log.history(),
-        data_pmf=trainer.data_pmf, status=trainer.stopped_reason or "", steps_per_s=steps_per_s, **arrays,
+        data_pmf=trainer.data_pmf, train_counts=trainer.train_counts, val_counts=trainer.val_counts,
+        objective=trainer.config.objective, status=trainer.stopped_reason or "", steps_per_s=steps_per_s, **arrays,
     )

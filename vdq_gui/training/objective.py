@@ -122,3 +122,112 @@ def expected_bound_bpd_1d(density, dequantizer, x: torch.Tensor, levels: int) ->
     """(bound, exact) in bits/dim over examples ``x``: the bound's expectation by quadrature."""
     terms = bin_bounds_1d(density, dequantizer, levels)
     return (-terms["bound"][x].mean().item() / LN2, -terms["log_mass"][x].mean().item() / LN2)
+
+
+# -- training objectives: ELBO, importance-weighted, Renyi-alpha ----------------------------
+# (Burda et al. 2016; Li & Turner 2016; Hoogeboom, Cohen & Tomczak 2020 train dequantizers
+# on all three.)  With M samples u_m ~ r(u|x) and log weights log w_m = log q(x+u_m) - log r(u_m|x):
+#
+#     ELBO   (1/M) sum_m log w_m
+#     IW-M   log (1/M) sum_m w_m                                  (alpha = 0)
+#     Renyi  1/(1-alpha) log (1/M) sum_m w_m^(1-alpha)            (0 < alpha < 1)
+#
+# and ELBO <= Renyi-alpha <= IW-M <= log P(x) in expectation (Renyi decreases in alpha).
+OBJECTIVES = ("elbo", "iw", "renyi")
+# How r is trained in 1-D: "all-bins" adds mean_x KL(r(.|x) || q(.|x)) over every bin with q
+# held fixed (q's objective is unchanged); "flowpp" is the plain Flow++ objective, where r
+# only learns in bins that appear in the training batches.
+R_OBJECTIVES = ("all-bins", "flowpp")
+
+
+def uses_path_derivative(dequantizer) -> bool:
+    """Whether the dequantizer's gradients leave out the score term d log r/d theta at fixed u
+    (the 1-D flow does; see vdq_gui.models.noiseflow1d).  Then an importance-weighted
+    objective needs the doubly-reparameterised weights below to stay unbiased."""
+    flag = getattr(dequantizer, "path_derivative", None)
+    if flag is not None:
+        return bool(flag)
+    return type(dequantizer).__name__ == "VariationalDequantizer1D"
+
+
+def log_weights(density, dequantizer, x: torch.Tensor, samples: int,
+                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(log w, log q(x+u), u + x) for ``samples`` draws per example, each (B, M) [or (B*M, ...) for y]."""
+    repeated = x.repeat_interleave(samples, dim=0) if samples > 1 else x
+    u, log_r = dequantizer(repeated, generator)
+    y = repeated.to(u.dtype) + u
+    parts = density.log_prob_terms(y)
+    log_q = next(iter(parts.values())) if len(parts) == 1 else sum(parts.values())
+    shape = (x.shape[0], samples)
+    return (log_q - log_r).reshape(shape), log_q.reshape(shape), y
+
+
+def training_objective(density, dequantizer, x: torch.Tensor, objective: str = "elbo", samples: int = 1,
+                       alpha: float = 0.5, generator: torch.Generator | None = None) -> BoundResult:
+    """The negative training objective in bits/dim, with a gradient that is right for it.
+
+    ``loss``'s *value* is the negative objective (its Monte-Carlo estimate on the batch);
+    its gradient is
+
+        q:  sum_m w~_m d log q(x+u_m)           w~ = softmax((1-alpha) log w)   (alpha = 0: IW)
+        r:  sum_m v_m  d_path log w_m           v = alpha w~ + (1-alpha) w~^2
+
+    for a path-derivative r (the doubly-reparameterised estimator of Tucker et al. 2019,
+    extended to Renyi-alpha: the score term's expectation is moved onto the path through
+    w~), and v = w~ (plain reparameterisation, unbiased) otherwise.  ELBO: w~ = v = 1/M.
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    samples = int(samples)
+    if objective == "elbo" and samples == 1:
+        return negative_bound(density, dequantizer, x, generator)
+    log_w, log_q, y = log_weights(density, dequantizer, x, samples, generator)
+    scale = 1.0 / (dims_of(x) * LN2)
+    log_r = log_q - log_w
+    terms = {"log_q_bpd": float(-log_q.mean().detach()) * scale, "log_r_bpd": float(log_r.mean().detach()) * scale}
+    if objective == "elbo":
+        per_example = -log_w.mean(dim=1)
+        return BoundResult(per_example.mean() * scale, per_example.detach(), terms)
+    a = 0.0 if objective == "iw" else float(alpha)
+    tempered = (1.0 - a) * log_w
+    value = (torch.logsumexp(tempered, dim=1) - math.log(samples)) / (1.0 - a)  # the objective, (B,)
+    weights = torch.softmax(tempered.detach(), dim=1)
+    if uses_path_derivative(dequantizer):
+        r_weights = a * weights + (1.0 - a) * weights**2
+        # q's gradient must keep the weights w~: add (w~ - v) d log q with u held fixed.
+        y_fixed = y.detach()
+        parts = density.log_prob_terms(y_fixed)
+        log_q_fixed = (next(iter(parts.values())) if len(parts) == 1 else sum(parts.values())).reshape(log_w.shape)
+        surrogate = (r_weights * log_w).sum(dim=1) + ((weights - r_weights) * log_q_fixed).sum(dim=1)
+    else:
+        surrogate = (weights * log_w).sum(dim=1)
+    # Value of the objective, gradient of the surrogate (only).
+    per_example = -value.detach()
+    loss = (per_example.mean() - (surrogate - surrogate.detach()).mean()) * scale
+    return BoundResult(loss, per_example.detach(), terms)
+
+
+def all_bins_r_loss(density, dequantizer, levels: int, per_bin: int,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+    """mean over all K bins of E_r[log r(u|x) - log q(x+u)] in bits, with q held fixed.
+
+    Its gradient reaches r only; it equals mean_x KL(r(.|x) || q(.|x)) - mean_x log P(x), so
+    r is pulled towards the exact posterior q(u|x) in every bin, also in bins that the
+    training split never shows (there the data term gives r no gradient at all).
+    """
+    x = torch.arange(levels).repeat(int(per_bin))
+    u, log_r = dequantizer(x, generator)
+    flags = [p.requires_grad for p in density.parameters()]
+    try:
+        for p in density.parameters():
+            p.requires_grad_(False)  # q fixed: the graph reaches q's parameters not at all
+        log_q = density.log_prob(x.to(u.dtype) + u)
+    finally:
+        for p, flag in zip(density.parameters(), flags):
+            p.requires_grad_(flag)
+    return (log_r - log_q).mean() / LN2
+
+
+def r_samples_per_bin(levels: int, batch_size: int) -> int:
+    """Draws per bin for the all-bins term: about one batch in all, 1..16 per bin."""
+    return int(min(16, max(1, batch_size // levels)))

@@ -47,10 +47,24 @@ class Snapshot:
       levels, origin, value_step: K and the map level -> original value
         (origin + level * value_step) for axis labels;
       learning_rate, batch_size: the optimizer settings in force;
+      objective: the training objective, "elbo" | "iw" | "renyi" ("bound_bpd" is its value);
       metrics: latest scalar values, e.g. {"bound_bpd", "log_q_bpd", "neg_log_r_bpd",
-        "val_bound_bpd", "iw_bound_bpd", "exact_bpd", "gap_bpd"} (keys present when known);
+        "val_bound_bpd", "iw_bound_bpd", "exact_bpd", "gap_bpd"} (keys present when known;
+        the val_/iw_/exact/gap ones are from the last periodic evaluation, with
+        "val_bound_se", "iw_bound_se", "exact_se", "gap_se" their standard errors over
+        the examples).  1-D snapshots add figures of *this* state, in bits/dim, each with
+        "..._se" beside it: "live_val_bound_bpd", "live_val_exact_bpd", "live_val_gap_bpd",
+        "live_val_point_density_bpd" on the validation split and "all_bound_bpd",
+        "all_exact_bpd", "all_gap_bpd", "all_point_density_bpd" on all the data, plus
+        "all_iw{M}_bpd" (-IW-M on all the data, M in iw_ladder_samples).
+        "point_density" is -log2 q(x) at the integer points: the continuous "likelihood"
+        that `none` maximises (a density, so it can go far below the exact figure while
+        the exact -log2 P(x) worsens).  For `none` the bound and gap keys are left out;
       history: the loss curves;
       data_pmf (K,): empirical probability mass of each level;
+      train_counts, val_counts (K,): examples (for images: pixels) of each level in the
+        training and validation splits; a bin with train_counts 0 gave r no data;
+      history: the loss curves;
       u_grid (G,): noise positions in [0, 1) (bin midpoints of the u axis);
       noise_density (K, G): r(u | x) on u_grid, one row per bin x (for images: the
         density of u over all pixels whose value is x, a normalised histogram);
@@ -58,7 +72,13 @@ class Snapshot:
         NaN in bins that are not bounds).
     1-D only (None for images):
       y_grid (Gy,): positions over [0, K]; q_density (Gy,): q on y_grid, in level units;
-      model_pmf (K,): exact P(x) of the model; posterior_density (K, G): q(u | x).
+      model_pmf (K,): exact P(x) of the model; posterior_density (K, G): q(u | x);
+      bound_per_bin (K,): -E_r[log2 q(x+u) - log2 r(u|x)], the negative ELBO of each bin in
+        bits (NaN for `none`); with -log2 model_pmf and iw_ladder_per_bin it is the ladder
+        exact <= IW-M <= ELBO, all as bits to be minimised;
+      iw_ladder_samples (L,): the M of each ladder row (1, 4, 16 and, for K <= 64, 64);
+      iw_ladder_per_bin (L, K): -IW-M in bits per bin, from one fixed set of draws (so it
+        moves only when q or r do), ordered row to row for every draw (empty for `none`).
     Images only (None for 1-D): arrays (n, H, W) or (n, H, W, C) with values in [0, 1]:
       data_images, sample_images, dequantized_images ((x+u)/K).
     status: "" or a sentence the window must show (e.g. why training stopped).
@@ -87,6 +107,12 @@ class Snapshot:
     data_images: np.ndarray | None = None
     sample_images: np.ndarray | None = None
     dequantized_images: np.ndarray | None = None
+    bound_per_bin: np.ndarray | None = None
+    iw_ladder_samples: np.ndarray | None = None
+    iw_ladder_per_bin: np.ndarray | None = None
+    train_counts: np.ndarray | None = None
+    val_counts: np.ndarray | None = None
+    objective: str = "elbo"
     status: str = ""
     steps_per_s: float = float("nan")
     extra: dict = field(default_factory=dict)

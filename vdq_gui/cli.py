@@ -3,18 +3,79 @@
     vdq-train --data builtin:bimodal --dequantizer variational --steps 3000 --seed 0 --out runs/bimodal-var
 
 writes DIR/metrics.csv (one row per logged step) and DIR/summary.json.  Bad input or bad
-arguments print one line starting with ``error:`` to stderr and exit with status 2.
+arguments print one line starting with ``error:`` to stderr and exit with status 2, before
+any training (the output folder is checked for writing first).  Exit status 3: training
+diverged and no state with a finite loss, gradients and evaluation could be restored (a
+divergence that could go back to such a state is a warning, status 0).  Ctrl+C stops the
+run, writes what was done and exits with status 130.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3  # no finite state could be restored
+EXIT_INTERRUPTED = 130  # the shell's convention for "ended by SIGINT"
+EVAL_CHUNK = 65536  # validation examples per evaluation call of the final evaluation
+
+
+# -- argument types: each refuses values outside its meaning with a one-line reason ------
+def _number(kind, text: str, what: str):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if kind is float and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what} (finite numbers only)")
+    return value
+
+
+def int_at_least(minimum: int, maximum: int | None = None):
+    what = f"an integer from {minimum}" + (f" to {maximum}" if maximum is not None else " up")
+
+    def parse(text: str) -> int:
+        value = _number(int, text, what)
+        if value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"{value} is not {what}")
+        return value
+
+    parse.__name__ = "integer"  # argparse names the type in its messages
+    return parse
+
+
+def positive_float(text: str) -> float:
+    value = _number(float, text, "a number above 0")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number above 0")
+    return value
+
+
+def finite_float(text: str) -> float:
+    return _number(float, text, "a number")
+
+
+def fraction(text: str) -> float:
+    value = _number(float, text, "a number strictly between 0 and 1")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number strictly between 0 and 1")
+    return value
+
+
+positive_float.__name__ = finite_float.__name__ = fraction.__name__ = "number"
+
+
+# The trainer's limits (vdq_gui.training.trainer), repeated here so that parsing the
+# arguments does not import torch; tests/test_cli.py checks they agree.
+MAX_SEED = 2**32 - 1
+MAX_IW_SAMPLES = 4096
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,12 +95,13 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--column", help="table column by name or 0-based index")
     group.add_argument("--key", help="array name inside a .npz archive")
     levels = group.add_mutually_exclusive_group()
-    levels.add_argument("--levels", type=int, help="number of levels K (must cover the values)")
-    levels.add_argument("--bits", type=int, help="requantize to 2**BITS levels (e.g. 3 for lecture-sized bins)")
-    group.add_argument("--step", type=float, help="quantization step of real values (default: inferred)")
-    group.add_argument("--origin", type=float, help="value of level 0 for real values (default: inferred)")
+    levels.add_argument("--levels", type=int_at_least(2), help="number of levels K (must cover the values)")
+    levels.add_argument("--bits", type=int_at_least(1, 16),
+                        help="requantize to 2**BITS levels (e.g. 3 for lecture-sized bins)")
+    group.add_argument("--step", type=positive_float, help="quantization step of real values (default: inferred)")
+    group.add_argument("--origin", type=finite_float, help="value of level 0 for real values (default: inferred)")
     group.add_argument("--as", dest="as_", choices=("pixels", "images", "patches"), help="how to use image data")
-    group.add_argument("--patch", type=int, default=8, help="patch side for --as patches (default 8)")
+    group.add_argument("--patch", type=int_at_least(1), default=8, help="patch side for --as patches (default 8)")
 
 
 def data_options(args: argparse.Namespace) -> dict:
@@ -57,15 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_arguments(parser)
     train = parser.add_argument_group("training")
     train.add_argument("--dequantizer", choices=("none", "uniform", "variational"), default="variational")
-    train.add_argument("--steps", type=int, default=2000)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--lr", type=float, help="learning rate (default 1e-2 for 1-D, 2e-3 for images)")
-    train.add_argument("--batch-size", type=int, help="batch size (default 512 for 1-D, 64 for images)")
-    train.add_argument("--grad-clip", type=float, default=10.0)
-    train.add_argument("--val-fraction", type=float, default=0.1)
-    train.add_argument("--iw-samples", type=int, default=16, help="samples M of the importance-weighted bound")
-    train.add_argument("--eval-every", type=int, help="steps between evaluations (default 200)")
-    train.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    train.add_argument("--steps", type=int_at_least(0), default=2000)
+    train.add_argument("--seed", type=int_at_least(0, MAX_SEED), default=0)
+    train.add_argument("--lr", type=positive_float, help="learning rate (default 1e-2 for 1-D, 2e-3 for images)")
+    train.add_argument("--batch-size", type=int_at_least(1),
+                       help="batch size (default 512 for 1-D, 64 for images; at most the training set)")
+    train.add_argument("--grad-clip", type=positive_float, default=10.0, help="gradient norm limit (default 10)")
+    train.add_argument("--val-fraction", type=fraction, default=0.1)
+    train.add_argument("--iw-samples", type=int_at_least(1, MAX_IW_SAMPLES), default=16,
+                       help="samples M of the importance-weighted bound")
+    train.add_argument("--eval-every", type=int_at_least(1), help="steps between evaluations (default 200)")
+    train.add_argument("--threads", type=int_at_least(1, 1024), help="torch threads (default: torch's choice)")
     train.add_argument("--out", required=True, help="output folder for metrics.csv and summary.json")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -79,28 +143,100 @@ def train_config(args: argparse.Namespace):
                        iw_samples=args.iw_samples, eval_every=args.eval_every)
 
 
+class Interrupted(Exception):
+    """Ctrl+C during training: what was done has been written (``summary``)."""
+
+    def __init__(self, summary: dict):
+        super().__init__("interrupted")
+        self.summary = summary
+
+
 def run(args: argparse.Namespace) -> dict:
     """Load, train, evaluate, write; returns the summary."""
+    out = Path(args.out)
+    check_writable(out)  # before loading and training: a run must not be lost at the end
     import torch
 
     from vdq_gui.data.loaders import load_data
     from vdq_gui.training.trainer import Trainer
 
-    if args.steps < 0:
-        raise ValueError("--steps must be >= 0")
     if args.threads:
         torch.set_num_threads(args.threads)
     data = load_data(args.data, **data_options(args))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(data, train_config(args))
+    notes = []
+    train_size = int(trainer.x_train.shape[0])
+    if trainer.batch_size > train_size:
+        notes.append(f"batch size {trainer.batch_size:,} is more than the {train_size:,} training examples: "
+                     f"using {train_size:,}")
+        trainer.batch_size = train_size
+        print(f"note: {notes[-1]}", file=sys.stderr)
     started = time.perf_counter()
-    _train_with_progress(trainer, args.steps, quiet=args.quiet)
-    final = trainer.evaluate(max_examples=trainer.x_val.shape[0])
+    try:
+        _train_with_progress(trainer, args.steps, quiet=args.quiet)
+    except KeyboardInterrupt:
+        notes.append(f"stopped by Ctrl+C after {trainer.step_count:,} of {args.steps:,} steps")
+        raise Interrupted(_finish(trainer, out, started, args, notes, quiet=True)) from None
+    return _finish(trainer, out, started, args, notes, quiet=args.quiet)
+
+
+def check_writable(out: Path) -> None:
+    """Make the output folder and prove a file can be written in it (OSError if not)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".vdq-write-test-"):
+            pass
+        for name in ("metrics.csv", "summary.json"):
+            if (out / name).exists() and not os.access(out / name, os.W_OK):
+                raise PermissionError(f"{out / name} exists and is not writable")
+    except OSError as error:
+        raise OSError(f"cannot write the output folder {out}: {error.strerror or error}") from None
+
+
+def _finish(trainer, out: Path, started: float, args, notes: list, quiet: bool) -> dict:
+    """Final evaluation (with a progress bar when it is long) and both files."""
+    final = evaluate_in_chunks(trainer, quiet)
     summary = _summary(trainer, final, time.perf_counter() - started, args)
+    summary["notes"] = summary["notes"] + notes
     trainer.log.write_csv(out / "metrics.csv")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (out / "summary.json").write_text(json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
     return summary
+
+
+def evaluate_in_chunks(trainer, quiet: bool = True) -> dict:
+    """The trainer's evaluation on the whole validation set, EVAL_CHUNK examples at a time
+    (a bar shows progress when there is more than one chunk: 10^6 validation values take
+    minutes).  Every value but ``iw_samples`` is a mean over examples, so chunk means
+    weighted by chunk size give the same mean."""
+    from tqdm import tqdm
+
+    x_val = trainer.x_val
+    total = int(x_val.shape[0])
+    if total <= EVAL_CHUNK:
+        return trainer.evaluate(max_examples=total)
+    sums: dict[str, float] = {}
+    with tqdm(total=total, disable=quiet, unit="example", desc="evaluating", file=sys.stderr,
+              dynamic_ncols=True) as bar:
+        for start in range(0, total, EVAL_CHUNK):
+            chunk = x_val[start:start + EVAL_CHUNK]
+            part = trainer.evaluate(chunk, max_examples=int(chunk.shape[0]))
+            for key, value in part.items():
+                sums[key] = sums.get(key, 0.0) + value * int(chunk.shape[0])
+            bar.update(int(chunk.shape[0]))
+    out = {key: value / total for key, value in sums.items()}
+    out["iw_samples"] = part["iw_samples"]
+    return out
+
+
+def json_safe(value):
+    """NaN and infinities become null: strict JSON readers refuse them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value
 
 
 def _train_with_progress(trainer, steps: int, quiet: bool) -> None:
@@ -126,6 +262,7 @@ def _summary(trainer, final: dict, seconds: float, args: argparse.Namespace) -> 
         "iw_samples": int(final["iw_samples"]), "exact_bits_per_dim": final.get("exact_bpd"),
         "gap_bits_per_dim": final.get("gap_bpd"), "validation_examples": int(trainer.x_val.shape[0]),
         "seconds": seconds, "train_seconds": trainer.elapsed_s, "stopped_reason": trainer.stopped_reason,
+        "restored_step": trainer.restored_step,
         "learning_rate": trainer.learning_rate, "batch_size": trainer.batch_size,
         "parameters": trainer.parameter_counts(), "notes": list(data.notes),
     }
@@ -140,14 +277,29 @@ def main(argv: list[str] | None = None) -> int:
     except (_UsageError, DataError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Interrupted as interrupted:
+        summary = interrupted.summary
+        print(f"interrupted: {summary['notes'][-1]}; wrote what was done to {args.out}", file=sys.stderr)
+        _print_result(summary, args.out)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # during loading or the final evaluation: nothing to write yet
+        print("interrupted: nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if summary["stopped_reason"] and summary["restored_step"] is None:
+        print(f"error: {summary['stopped_reason']}", file=sys.stderr)
+        return EXIT_DIVERGED
     if summary["stopped_reason"]:
         print(f"warning: {summary['stopped_reason']}", file=sys.stderr)
+    _print_result(summary, args.out)
+    return 0
+
+
+def _print_result(summary: dict, out) -> None:
     exact = summary["exact_bits_per_dim"]
     print(f"{summary['dequantizer']}: bound {summary['bits_per_dim']:.4f} bits/dim, "
           f"IW({summary['iw_samples']}) {summary['iw_bits_per_dim']:.4f}"
           + (f", exact {exact:.4f}, gap {summary['gap_bits_per_dim']:.4f}" if exact is not None else "")
-          + f" after {summary['steps']} steps in {summary['seconds']:.1f} s -> {args.out}")
-    return 0
+          + f" after {summary['steps']} steps in {summary['seconds']:.1f} s -> {out}")
 
 
 if __name__ == "__main__":

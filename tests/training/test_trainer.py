@@ -49,20 +49,6 @@ def test_training_improves_the_bound_and_stays_a_bound(bimodal_small, name):
     assert after["val_bound_bpd"] >= after["exact_bpd"]
 
 
-def test_non_finite_loss_keeps_last_good_parameters(bimodal_small, monkeypatch):
-    trainer = Trainer(bimodal_small, TrainConfig(dequantizer="uniform", seed=0))
-    trainer.run(3)
-    good = _params(trainer)
-    monkeypatch.setattr(trainer.density, "log_prob_terms", lambda y: {"log_q": torch.full(y.shape[:1], float("nan"))})
-    metrics = trainer.step()
-    assert metrics["finite"] == 0.0
-    assert "non-finite loss" in trainer.stopped_reason and "step 3" in trainer.stopped_reason
-    assert trainer.step_count == 3
-    assert all(torch.equal(p, q) for p, q in zip(good, _params(trainer)))
-    trainer.run(10)  # run() stops at once while the loss stays non-finite
-    assert trainer.step_count == 3
-
-
 def test_learning_rate_and_batch_size_change_live(bimodal_small):
     trainer = Trainer(bimodal_small, TrainConfig(seed=0))
     trainer.run(3)
@@ -93,6 +79,12 @@ def test_bad_config_is_refused():
         TrainConfig(dequantizer="gaussian")
     with pytest.raises(ValueError):
         TrainConfig(val_fraction=1.0)
+    for bad in ({"grad_clip": -1.0}, {"grad_clip": float("nan")}, {"grad_clip": float("inf")}, {"grad_clip": 0.0},
+                {"learning_rate": float("inf")}, {"learning_rate": float("nan")}, {"learning_rate": -1e-3},
+                {"seed": -1}, {"seed": 2**32}, {"iw_samples": 10**6}, {"val_fraction": float("nan")},
+                {"batch_size": 0}, {"eval_every": 0}):
+        with pytest.raises(ValueError):
+            TrainConfig(**bad)
 
 
 def _assert_same_snapshot(a, b):

@@ -2,7 +2,7 @@
 
 Rows are only ever appended, never rewritten, so a read-only view of the first n rows
 stays valid and unchanged while training goes on (when the buffer grows, old views keep
-the old buffer alive).  That is what lets a snapshot carry the whole loss curve at no
+the old buffer alive; when a divergence cuts the log back, it moves to a new buffer).  That is what lets a snapshot carry the whole loss curve at no
 cost per frame.
 """
 
@@ -56,6 +56,17 @@ class TrainingLog:
             finite = np.flatnonzero(np.isfinite(column))
             if finite.size:
                 self._last[name] = float(column[finite[-1]])
+
+    def truncate(self, length: int) -> None:
+        """Keep the first ``length`` rows (a divergence went back to an earlier state).
+        The rows move to a new buffer, so views handed out before stay unchanged."""
+        length = max(0, min(int(length), self._count))
+        kept = np.full_like(self._data, np.nan)
+        kept[:, :length] = self._data[:, :length]
+        self._data, self._count = kept, length
+        for name, column in zip(LOG_COLUMNS, kept[:, :length]):
+            finite = np.flatnonzero(np.isfinite(column))
+            self._last[name] = float(column[finite[-1]]) if finite.size else float("nan")
 
     def rows_from(self, start: int) -> np.ndarray:
         """A copy of the rows from ``start`` on, shaped (columns, n)."""

@@ -17,9 +17,10 @@ often one evaluates never changes the training trajectory.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -86,12 +87,50 @@ class TrainConfig:
                      "train_samples"):
             if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
-        if not 0.0 < self.val_fraction < 1.0:
+        if not 0 <= int(self.seed) <= MAX_SEED:
+            raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}")
+        if int(self.iw_samples) > MAX_IW_SAMPLES:
+            raise ValueError(f"iw_samples must be at most {MAX_IW_SAMPLES}")
+        if not 0.0 < self.val_fraction < 1.0:  # also refuses NaN
             raise ValueError("val_fraction must lie strictly between 0 and 1")
-        if self.learning_rate is not None and not self.learning_rate > 0:
-            raise ValueError("learning_rate must be positive")
+        if self.learning_rate is not None:
+            check_learning_rate(self.learning_rate)
+        if not (math.isfinite(self.grad_clip) and self.grad_clip > 0):
+            raise ValueError(f"grad_clip must be a finite number above 0, not {self.grad_clip}")
         if self.batch_size is not None and int(self.batch_size) < 1:
             raise ValueError("batch_size must be at least 1")
+
+
+MAX_SEED = 2**32 - 1  # the evaluation generator's seed (seed * 1_000_003 + step) must stay below 2**64
+MAX_IW_SAMPLES = 4096  # M samples for every validation example: beyond this, memory and time explode
+
+
+def check_learning_rate(value: float) -> float:
+    """A learning rate is a finite number above 0 (inf or NaN poison the first step)."""
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise ValueError(f"learning rate must be a finite number above 0, not {value}")
+    return float(value)
+
+
+# A copy of the parameters and the optimizer's state is kept every CHECKPOINT_EVERY steps
+# (of a state whose loss and gradients were finite), so that a divergence can go back to
+# it.  A copy costs about a sixth of a step (measured 2026-12-02 on the shared 2-core
+# machine, one torch thread: 0.5 ms against a 3.2 ms bimodal variational step, 3.5 ms against
+# a 28 ms digits step), so every 50 steps it is 0.3 % of training.
+CHECKPOINT_EVERY = 50
+CHECKPOINTS_KEPT = 2  # the newest ones, besides the very first (step 0)
+
+
+@dataclass
+class _Checkpoint:
+    """A state to go back to: restored only if its evaluation is finite too."""
+
+    step: int
+    density: dict
+    dequantizer: dict
+    optimizer: dict
+    log_length: int
+    last_metrics: dict = field(default_factory=dict)
 
 
 # Evaluation during training (validation and IW bound for the curves) runs every
@@ -137,8 +176,11 @@ class Trainer:
         self.catch_up_steps = 0  # r-only steps towards a frozen q (catch_up_noise)
         self.elapsed_s = 0.0
         self.stopped_reason: str | None = None
+        self.restored_step: int | None = None  # after a divergence: the step gone back to, or None
         self.last_metrics: dict[str, float] = {}
         self._pending_bounds: list[float] = []
+        self._checkpoints: list[_Checkpoint] = []
+        self._log_cut: int | None = None  # the log was cut back to this length (see export_state)
 
     # -- construction ---------------------------------------------------------------
     def _build_models(self) -> None:
@@ -188,9 +230,7 @@ class Trainer:
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
         """Takes effect at the next step; Adam's moments are kept (no reset)."""
-        if not value > 0:
-            raise ValueError("learning rate must be positive")
-        self._learning_rate = float(value)
+        self._learning_rate = check_learning_rate(value)
         for group in self.optimizer.param_groups:
             group["lr"] = self._learning_rate
 
@@ -212,34 +252,46 @@ class Trainer:
         vdq_gui.app.process_worker).  The optimizer's moments are not part of it."""
         # numpy, not tensors: multiprocessing pickles a tensor by sharing its storage
         # through a file descriptor, a socket handshake per tensor in both processes.
+        log_cut = self._log_cut is not None and self._log_cut < log_from
+        if self._log_cut is not None:  # a divergence cut the log back: resend from there
+            log_from, self._log_cut = min(log_from, self._log_cut), None
         return {
             "density": {k: v.detach().numpy().copy() for k, v in self.density.state_dict().items()},
             "dequantizer": {k: v.detach().numpy().copy() for k, v in self.dequantizer.state_dict().items()},
-            "log_from": int(log_from), "log_rows": self.log.rows_from(log_from), "log_length": len(self.log),
+            "log_from": int(log_from), "log_cut": log_cut, "log_rows": self.log.rows_from(log_from), "log_length": len(self.log),
             "step_count": self.step_count, "elapsed_s": self.elapsed_s,
             "last_metrics": dict(self.last_metrics), "stopped_reason": self.stopped_reason,
+            "restored_step": self.restored_step,
             "learning_rate": self._learning_rate, "batch_size": self._batch_size,
         }
 
     def load_state(self, state: dict) -> None:
         """Become a replica of the exported state (this trainer was built from the same
-        spec).  The log grows by the rows sent, which must continue this log exactly."""
-        if state["log_from"] != len(self.log):
+        spec).  The log grows by the rows sent, which must continue this log exactly (or
+        start where a divergence cut the original's log back, before this log's end)."""
+        cut = state.get("log_cut") and state["log_from"] < len(self.log)
+        if state["log_from"] != len(self.log) and not cut:
             raise ValueError(f"log rows from {state['log_from']} cannot continue a log of {len(self.log)} rows")
+        if cut:
+            self.log.truncate(state["log_from"])
         self.density.load_state_dict({k: torch.from_numpy(v) for k, v in state["density"].items()})
         self.dequantizer.load_state_dict({k: torch.from_numpy(v) for k, v in state["dequantizer"].items()})
         self.log.extend(state["log_rows"])
         self.step_count, self.elapsed_s = state["step_count"], state["elapsed_s"]
         self.last_metrics, self.stopped_reason = dict(state["last_metrics"]), state["stopped_reason"]
+        self.restored_step = state.get("restored_step")
         self.learning_rate, self.batch_size = state["learning_rate"], state["batch_size"]
 
     # -- training ------------------------------------------------------------------------
     def step(self) -> dict[str, float]:
         """One Adam step on a fresh batch.  Returns this step's metrics.
 
-        A non-finite loss or gradient is caught *before* the parameters move: the step
-        is skipped, the parameters stay the last good ones, ``stopped_reason`` says why
-        and the returned metrics carry ``finite = 0``.  Callers decide whether to stop.
+        A state is *good* only if its loss, its gradients and its evaluation are finite.
+        A non-finite loss or gradient is caught before the parameters move, a non-finite
+        evaluation right after: then the newest kept good state is restored (parameters,
+        optimizer state, step count and log), ``stopped_reason`` says what happened and
+        what was restored, and the returned metrics carry ``finite = 0``.  Callers decide
+        whether to stop.
         """
         started = time.perf_counter()
         idx = torch.randint(self.x_train.shape[0], (self._batch_size,), generator=self._generator)
@@ -255,9 +307,11 @@ class Trainer:
         if not math.isfinite(grad_norm.item()):
             self.optimizer.zero_grad(set_to_none=True)
             return self._reject(f"non-finite gradient at step {self.step_count + 1}")
+        if self.step_count % CHECKPOINT_EVERY == 0:
+            self._keep_checkpoint()  # this state's loss and gradients are finite
         self.optimizer.step()
         self.step_count += 1
-        self.stopped_reason = None
+        self.stopped_reason = self.restored_step = None
         if total is not result.loss:  # report the objective itself, not r's extra term
             objective_value = result.loss.item()
             result.terms["r_all_bins_bpd"] = loss - objective_value
@@ -265,7 +319,10 @@ class Trainer:
         metrics = {"step": self.step_count, "bound_bpd": loss, "finite": 1.0, **result.terms}
         self._pending_bounds.append(loss)
         if self.step_count % self.eval_every == 0:
-            metrics.update(self.evaluate())
+            evaluation = self.evaluate()
+            if not _all_finite(evaluation):
+                return self._reject(f"non-finite evaluation at step {self.step_count}")
+            metrics.update(evaluation)
         self.elapsed_s += time.perf_counter() - started
         if self.step_count % self.config.log_every == 0 or "val_bound_bpd" in metrics:
             self._log_row(metrics)
@@ -284,9 +341,54 @@ class Trainer:
         return result, result.loss + all_bins_r_loss(self.density, self.dequantizer, self.data.levels, per_bin,
                                                      self._generator)
 
+    # -- divergence --------------------------------------------------------------------
+    def _keep_checkpoint(self) -> None:
+        """Copy the current state (before this step's update), keeping step 0's and the newest few."""
+        checkpoint = _Checkpoint(
+            step=self.step_count,
+            density={k: v.detach().clone() for k, v in self.density.state_dict().items()},
+            dequantizer={k: v.detach().clone() for k, v in self.dequantizer.state_dict().items()},
+            optimizer=copy.deepcopy(self.optimizer.state_dict()),
+            log_length=len(self.log), last_metrics=dict(self.last_metrics))
+        # Those after it were left behind by a restore; of the rest keep the first and the newest.
+        first, rest = self._checkpoints[:1], [c for c in self._checkpoints[1:] if c.step < checkpoint.step]
+        if first and first[0].step >= checkpoint.step:
+            first = []
+        self._checkpoints = first + rest[max(0, len(rest) - (CHECKPOINTS_KEPT - 1)):] + [checkpoint]
+
+    def _restore(self, checkpoint: _Checkpoint) -> None:
+        self.density.load_state_dict(checkpoint.density)  # copies into the same Parameters
+        self.dequantizer.load_state_dict(checkpoint.dequantizer)
+        # load_state_dict may keep the given tensors: hand it a copy, the checkpoint stays
+        # usable for the next divergence.  The learning rate stays the one set now.
+        self.optimizer.load_state_dict(copy.deepcopy(checkpoint.optimizer))
+        for group in self.optimizer.param_groups:
+            group["lr"] = self._learning_rate
+        self.step_count = checkpoint.step
+        if len(self.log) > checkpoint.log_length:
+            self.log.truncate(checkpoint.log_length)
+            self._log_cut = checkpoint.log_length if self._log_cut is None else min(self._log_cut,
+                                                                                   checkpoint.log_length)
+        self._pending_bounds.clear()
+
     def _reject(self, reason: str) -> dict[str, float]:
-        self.stopped_reason = (f"{reason}: training stopped and kept the parameters of step {self.step_count}, "
-                               "the last good one")
+        """Go back to the newest kept state whose evaluation is finite; say what happened."""
+        self.optimizer.zero_grad(set_to_none=True)
+        self._pending_bounds.clear()
+        while self._checkpoints:
+            checkpoint = self._checkpoints[-1]
+            self._restore(checkpoint)
+            evaluation = self.evaluate()
+            if _all_finite(evaluation):
+                self.restored_step = checkpoint.step
+                self.last_metrics = {**checkpoint.last_metrics, "step": checkpoint.step, **evaluation}
+                self.stopped_reason = (f"{reason}: training stopped and went back to step {checkpoint.step}, "
+                                       "the last state whose loss, gradients and evaluation are finite")
+                return {"step": self.step_count, "bound_bpd": float("nan"), "finite": 0.0}
+            self._checkpoints.pop()  # its evaluation is not finite: not a good state
+        self.restored_step = None
+        self.stopped_reason = (f"{reason}: training stopped; no earlier state with a finite loss, "
+                               "gradients and evaluation was kept, so none could be restored")
         return {"step": self.step_count, "bound_bpd": float("nan"), "finite": 0.0}
 
     def _log_row(self, metrics: dict[str, float]) -> None:
@@ -382,3 +484,9 @@ class Trainer:
         The fairer figure on small data: a validation split of a dozen points has a standard
         error as large as the gaps being compared."""
         return self.evaluate(self.x_all, iw_samples=iw_samples, max_examples=max_examples or self.x_all.shape[0])
+
+
+def _all_finite(values: dict) -> bool:
+    """Whether an evaluation's figures are finite (standard errors are NaN for a single
+    example, which says nothing about the state)."""
+    return all(math.isfinite(v) for k, v in values.items() if not k.endswith("_se"))

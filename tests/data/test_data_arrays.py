@@ -65,7 +65,8 @@ def test_idx_images_and_labels(tmp_path, gz):
     data = load_data(tmp_path / f"img-idx3-ubyte{suffix}")
     assert data.values.shape == (2, 1, 3, 4) and data.levels == 256
     np.testing.assert_array_equal(data.values[:, 0], images)
-    assert load_data(tmp_path / f"lab-idx1-ubyte{suffix}").values.tolist() == [3, 7]
+    labels_data = load_data(tmp_path / f"lab-idx1-ubyte{suffix}")
+    assert labels_data.values.tolist() == [0, 4] and labels_data.origin == 3  # integers start at their minimum
 
 
 def test_idx_other_types(tmp_path):

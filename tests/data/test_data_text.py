@@ -14,35 +14,50 @@ def write(tmp_path, name, text):
     return path
 
 
+def originals(data):
+    """The values in the file's units (level k is origin + k * step)."""
+    return data.to_original(data.values).tolist()
+
+
 def test_csv_with_header(tmp_path):
     data = load_data(write(tmp_path, "x.csv", "value\n3\n1\n4\n1\n5\n"))
-    assert data.kind == "1d" and data.values.tolist() == [3, 1, 4, 1, 5]
-    assert data.levels == 6 and data.origin == 0 and data.name == "x"
+    assert data.kind == "1d" and originals(data) == [3, 1, 4, 1, 5]
+    # integers start at their minimum (issue 11): 1..5 is K = 5, not 6 with an empty level 0
+    assert data.values.tolist() == [2, 0, 3, 0, 4] and data.levels == 5 and data.origin == 1 and data.name == "x"
+    assert any("smallest value" in n for n in data.notes)
+
+
+def test_origin_zero_keeps_zero_and_levels_count_from_zero(tmp_path):
+    path = write(tmp_path, "hi.csv", "\n".join(str(v) for v in range(70, 163)))
+    assert load_data(path).levels == 93
+    kept = load_data(path, origin=0)
+    assert kept.levels == 163 and kept.values.min() == 70
+    assert load_data(path, levels=200).origin == 0  # a stated K counts from 0, as the built-ins do
 
 
 def test_tsv_and_txt(tmp_path):
-    assert load_data(write(tmp_path, "x.tsv", "a\tb\n1\t7\n2\t8\n"), column="b").values.tolist() == [7, 8]
+    assert originals(load_data(write(tmp_path, "x.tsv", "a\tb\n1\t7\n2\t8\n"), column="b")) == [7, 8]
     txt = write(tmp_path, "x.txt", "# counts\n0\n\n2\n1\n")
-    assert load_data(txt).values.tolist() == [0, 2, 1]
+    assert originals(load_data(txt)) == [0, 2, 1]
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "  "])
 def test_delimiters_and_column_by_name_or_index(tmp_path, sep):
     path = write(tmp_path, "t.csv", f"name{sep}x{sep}y\nab{sep}1{sep}5\ncd{sep}2{sep}6\n")
-    assert load_data(path, column="y").values.tolist() == [5, 6]
-    assert load_data(path, column=2).values.tolist() == [5, 6]
+    assert originals(load_data(path, column="y")) == [5, 6]
+    assert originals(load_data(path, column=2)) == [5, 6]
     default = load_data(path)
-    assert default.values.tolist() == [1, 2]
+    assert originals(default) == [1, 2]
     assert any("'x'" in note and "column=" in note for note in default.notes)
 
 
 def test_headerless_columns_by_index(tmp_path):
     path = write(tmp_path, "t.csv", "1,9\n2,8\n")
-    assert load_data(path, column="1").values.tolist() == [9, 8]
+    assert originals(load_data(path, column="1")) == [9, 8]
 
 
 def test_header_with_spaces_stays_one_column(tmp_path):
-    assert load_data(write(tmp_path, "t.csv", "my value\n1\n2\n")).values.tolist() == [1, 2]
+    assert originals(load_data(write(tmp_path, "t.csv", "my value\n1\n2\n"))) == [1, 2]
 
 
 def test_real_values_one_decimal(tmp_path):

@@ -7,6 +7,8 @@ succeeds completely or raises ``DataError``; nothing partial is ever returned.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,11 +16,27 @@ import numpy as np
 
 from vdq_gui.data.dataset import DataError, DiscreteData, Kind
 from vdq_gui.data.quantize import MAX_LEVELS, discretize, patches_view, pixels_view, requantize
-from vdq_gui.data.readers import Raw, detect_format, npz_keys, read_raw
+from vdq_gui.data.readers import PREVIEW_BYTES, Raw, detect_format, low_level_reason, npz_keys, read_raw, text_lines
 
 BUILTIN_PREFIX = "builtin:"
 IMAGE_VIEWS = ("images", "patches", "pixels")
 THUMBNAIL_SIZE = 256  # preview images larger than this are subsampled
+ROW_CHARS = 200  # preview lines are cut to this many characters (a 10^6-value row would freeze a text box)
+
+
+@contextmanager
+def guarded(source: str | Path) -> Iterator[None]:
+    """Whatever a reader or numpy raises on a hostile file leaves here as a DataError
+    naming the file and the reason; the specific cases are translated where they arise,
+    this is the net under them (so no caller ever shows a traceback)."""
+    try:
+        yield
+    except DataError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise DataError(str(source), "not enough memory to read it") from exc
+    except Exception as exc:  # noqa: BLE001 - anything else is still bad input, not a crash
+        raise DataError(str(source), f"cannot be read: {low_level_reason(exc)} ({type(exc).__name__})") from exc
 
 
 def load_data(source: str | Path, *, column: str | int | None = None, key: str | None = None,
@@ -40,8 +58,14 @@ def load_data(source: str | Path, *, column: str | int | None = None, key: str |
 
     Images with more than MAX_LEVELS levels (16-bit) are reduced to 8 bits unless
     ``bits`` or ``levels`` says otherwise.  Built-ins accept only bits, as_, patch, name.
-    Raises DataError, naming the file and the reason, for any bad input.
+    Raises DataError, naming the file and the reason, for any bad input (and nothing else).
     """
+    with guarded(source):
+        return _load(source, column=column, key=key, levels=levels, bits=bits, step=step, origin=origin,
+                     as_=as_, patch=patch, name=name)
+
+
+def _load(source: str | Path, *, column, key, levels, bits, step, origin, as_, patch, name) -> DiscreteData:
     if str(source).startswith(BUILTIN_PREFIX):
         if any(option is not None for option in (column, key, levels, step, origin)):
             raise DataError(str(source), "column=, key=, levels=, step= and origin= do not apply to built-ins")
@@ -58,7 +82,8 @@ def load_data(source: str | Path, *, column: str | int | None = None, key: str |
 def _dataset(raw: Raw, path: Path, *, levels: int | None = None, step: float | None = None,
              origin: float | None = None, name: str | None = None) -> DiscreteData:
     """Discretize what was read, keeping the reader's notes before the quantizer's."""
-    quantized = discretize(raw.values, str(path), levels=levels, step=step, origin=origin, depth=raw.depth)
+    quantized = discretize(raw.values, str(path), levels=levels, step=step, origin=origin, depth=raw.depth,
+                           zero_origin=raw.kind == "images")
     return DiscreteData(quantized.values, quantized.levels, raw.kind, quantized.origin, quantized.step,
                         name=name or path.stem, source=str(path), notes=tuple(raw.notes) + quantized.notes)
 
@@ -134,39 +159,47 @@ def preview_file(path: str | Path, *, rows: int = 20, images: int = 16, column: 
     (the others are listed in ``keys``), and values that cannot be discretized leave
     ``levels`` None with the reason in ``notes``.  Unreadable files raise DataError.
     """
-    path = Path(path)
+    with guarded(path):
+        return _preview(Path(path), rows, images, column, key)
+
+
+def _preview(path: Path, rows: int, images: int, column: str | int | None, key: str | None) -> FilePreview:
     if key is None and detect_format(path) == "npz":
         key = next(iter(npz_keys(path)), None)
-    raw = read_raw(path, column=column, key=key)
+    raw = read_raw(path, column=column, key=key, sample=True)  # headers and a bounded start only
     real = raw.values.dtype.kind == "f" and not np.array_equal(raw.values, np.rint(raw.values))
     try:
         data = _limit_levels(_dataset(raw, path), None, None, raw.depth)
         levels, step, notes = data.levels, data.step if real else None, list(data.notes)
     except DataError as exc:
         levels, step, notes = None, None, raw.notes + [exc.reason]
+    if raw.sampled:
+        notes.append(f"preview of the first {raw.values.shape[0]:,} of {raw.full_shape[0]:,} examples"
+                     + ("" if raw.depth else "; K and step may change when all are loaded"))
     choices, default = _views(raw)
-    return FilePreview(str(path), raw.format, raw.kind, tuple(raw.values.shape), raw.columns, raw.keys,
+    return FilePreview(str(path), raw.format, raw.kind, raw.full_shape, raw.columns, raw.keys,
                        _first_rows(path, raw, rows), _thumbnails(raw, images), levels, real, step,
                        choices, default, tuple(notes))
 
 
 def _first_rows(path: Path, raw: Raw, count: int) -> tuple[str, ...]:
-    """The first lines of a table as written, or the first values of other 1-D data."""
+    """The first lines of a table as written, or the first values of other 1-D data (cut short)."""
     if raw.kind != "1d":
         return ()
-    if raw.columns:
-        with open(path, encoding="utf-8-sig") as f:
-            return tuple(line.rstrip("\r\n") for line, _ in zip(f, range(count)))
+    if raw.format in ("csv", "tsv", "txt"):
+        lines = text_lines(path, PREVIEW_BYTES)[0][:count]
+        return tuple(line if len(line) <= ROW_CHARS else line[:ROW_CHARS] + " …" for line in lines)
     return tuple(f"{v:g}" for v in raw.values[:count])
 
 
 def _thumbnails(raw: Raw, count: int) -> tuple[np.ndarray, ...]:
     """First images scaled to uint8 0..255, subsampled to at most THUMBNAIL_SIZE pixels a side."""
-    if raw.kind != "images":
+    if raw.kind != "images" or raw.values.size == 0:
         return ()
-    first = raw.values[:count].astype(np.float64)
-    low, high = (0.0, raw.depth - 1.0) if raw.depth else (first.min(), first.max())
+    first = raw.values[:count]
+    stride = -(-max(first.shape[2:]) // THUMBNAIL_SIZE)
+    first = first[:, :, ::stride, ::stride].astype(np.float64)  # subsample before copying as floats
+    low, high = (0.0, raw.depth - 1.0) if raw.depth else (float(first.min()), float(first.max()))
     scaled = np.rint((first - low) * 255 / max(high - low, 1e-12)).clip(0, 255).astype(np.uint8)
-    stride = -(-max(scaled.shape[2:]) // THUMBNAIL_SIZE)
-    scaled = scaled[:, :, ::stride, ::stride].transpose(0, 2, 3, 1)
+    scaled = scaled.transpose(0, 2, 3, 1)
     return tuple(img[:, :, 0] if img.shape[2] == 1 else img for img in scaled)

@@ -50,7 +50,11 @@ def infer_step(values: np.ndarray, *, source: str = "values", max_levels: int = 
     if distinct.size > max_levels:
         raise DataError(source, f"{distinct.size} distinct real values, more than the {max_levels} levels allowed: "
                                 "they look continuous; pass step= to bin them")
-    grid = _decimal_grid(distinct, eps) or _divisor_grid(distinct, max_levels)
+    if not np.isfinite(distinct[-1] - distinct[0]):
+        raise DataError(source, f"the values span too wide a range ({distinct[0]:g} to {distinct[-1]:g}) "
+                                "to put on one grid of levels")
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values: the grids below give up cleanly
+        grid = _decimal_grid(distinct, eps) or _divisor_grid(distinct, max_levels)
     if grid is None:
         raise DataError(source, "real values look continuous (no common step found); pass step= to bin them")
     origin, step = grid
@@ -66,7 +70,7 @@ def _decimal_grid(distinct: np.ndarray, eps: float) -> tuple[float, float] | Non
     for decimals in range(MAX_DECIMALS + 1):
         scaled = distinct * 10.0**decimals
         tolerance = NOISE_EPS * eps * float(np.abs(scaled).max())
-        if tolerance > DECIMAL_NOISE_CAP:
+        if not tolerance <= DECIMAL_NOISE_CAP:  # also NaN/inf: beyond float range
             return None  # the dtype cannot resolve this many decimals here
         whole = np.rint(scaled)
         if np.abs(scaled - whole).max() <= tolerance:
@@ -84,7 +88,8 @@ def _divisor_grid(distinct: np.ndarray, max_levels: int) -> tuple[float, float] 
     """
     offsets = distinct - distinct[0]
     smallest = float(np.diff(distinct).min())
-    for parts in range(1, int(smallest * max_levels / offsets[-1]) + 1):
+    # smallest / span first: smallest * max_levels can overflow for values near 1e308
+    for parts in range(1, int(smallest / offsets[-1] * max_levels) + 1):
         ks = np.rint(offsets / (smallest / parts))
         step = float(np.dot(ks, offsets) / np.dot(ks, ks))
         positions = offsets / step
@@ -94,20 +99,44 @@ def _divisor_grid(distinct: np.ndarray, max_levels: int) -> tuple[float, float] 
 
 
 def quantize(values: np.ndarray, origin: float, step: float) -> np.ndarray:
-    """Level of each value on the grid ``origin + k * step`` (nearest level), as int64."""
+    """Level of each value on the grid ``origin + k * step`` (nearest level), as int64.
+
+    The caller has checked that the levels fit (``_check_span``), so nothing overflows.
+    """
     arr = np.asarray(values)
     if arr.dtype.kind in "biu" and step == 1 and float(origin).is_integer():
+        if arr.dtype.kind == "u" and origin >= 0:
+            return (arr - arr.dtype.type(origin)).astype(np.int64)  # exact for uint64 beyond 2**63
         return arr.astype(np.int64) - int(origin)  # exact even beyond 2**53
     return np.rint((arr.astype(np.float64) - origin) / step).astype(np.int64)
 
 
+def _check_span(arr: np.ndarray, source: str, origin: float, step: float) -> None:
+    """Refuse values below the origin or too far above it *before* they are cast to int64."""
+    if arr.dtype.kind in "biu" and step == 1 and float(origin).is_integer():
+        lowest, highest = int(arr.min()), int(arr.max())  # Python ints: exact for any integer dtype
+        first, last = lowest - int(origin), highest - int(origin)
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            lowest, highest = float(arr.min()), float(arr.max())
+            first, last = (lowest - origin) / step, (highest - origin) / step
+    if first < -0.5:  # its nearest level would be negative
+        raise DataError(source, f"origin {origin:g} is above the smallest value {lowest:g}")
+    if not last < MAX_SPAN:  # also inf/NaN
+        raise DataError(source, f"the values from {origin:g} to {highest:g} with step {step:g} span more than "
+                                f"{MAX_SPAN:,} levels, too many to represent; pass a coarser step= or origin=")
+
+
 def discretize(values: np.ndarray, source: str, *, levels: int | None = None, step: float | None = None,
-               origin: float | None = None, depth: int | None = None) -> Quantized:
+               origin: float | None = None, depth: int | None = None, zero_origin: bool = False) -> Quantized:
     """Turn a file's numbers into levels, deciding origin, step and K (see the module doc).
 
     levels: K wanted by the user; must cover the values.  step/origin: the user's grid,
     overriding the inferred one.  depth: K implied by the format (256 for 8-bit images),
     used when the values are integers, no grid was given and they fit.
+    Integers start at their smallest value (level 0 = the minimum) unless ``origin`` is
+    given, or ``levels`` is (a stated K counts from 0), or ``zero_origin`` (image pixels,
+    where 0 means black and K is the format's).
     """
     arr = np.asarray(values)
     if arr.size == 0:
@@ -119,10 +148,9 @@ def discretize(values: np.ndarray, source: str, *, levels: int | None = None, st
         raise DataError(source, f"only one level: every value is {arr.flat[0]:g}, nothing to model")
     real = arr.dtype.kind == "f" and not np.array_equal(arr, np.rint(arr))
     user_grid = step is not None or origin is not None
-    origin, step, notes = _grid(arr, source, real, step, origin)
+    origin, step, notes = _grid(arr, source, real, step, origin, keep_zero=zero_origin or levels is not None or depth is not None)
+    _check_span(arr, source, origin, step)
     levels_of = quantize(arr, origin, step)
-    if levels_of.min() < 0:
-        raise DataError(source, f"origin {origin:g} is above the smallest value {float(arr.min()):g}")
     # inferred grids fit by construction; only the user's grid can leave values between levels
     if user_grid and np.abs((arr - origin) / step - levels_of).max() > GRID_TOLERANCE:
         notes.append(f"values were rounded to the nearest multiple of {step:g} from {origin:g}")
@@ -131,7 +159,7 @@ def discretize(values: np.ndarray, source: str, *, levels: int | None = None, st
 
 
 def _grid(arr: np.ndarray, source: str, real: bool, step: float | None,
-          origin: float | None) -> tuple[float, float, list[str]]:
+          origin: float | None, keep_zero: bool = False) -> tuple[float, float, list[str]]:
     """Origin and step for ``discretize``, with the notes that explain them."""
     lowest = float(arr.min())
     if step is not None:
@@ -139,6 +167,8 @@ def _grid(arr: np.ndarray, source: str, real: bool, step: float | None,
             raise DataError(source, f"step= must be a positive number, got {step}")
         origin = lowest if origin is None else float(origin)
         return origin, float(step), [f"binned with the given step {step:g} from origin {origin:g}"]
+    if origin is not None and not np.isfinite(origin):
+        raise DataError(source, f"origin= must be a finite number, got {origin}")
     if real:
         inferred_origin, step = infer_step(arr, source=source)
         origin = inferred_origin if origin is None else float(origin)
@@ -146,8 +176,13 @@ def _grid(arr: np.ndarray, source: str, real: bool, step: float | None,
     if origin is not None:
         return float(origin), 1.0, [f"integers shifted to start at the given origin {origin:g}"]
     if lowest < 0:
+        lowest = int(arr.min()) if arr.dtype.kind in "biu" else lowest
         return lowest, 1.0, [f"negative integers shifted by +{-lowest:g} (level 0 is {lowest:g})"]
-    return 0.0, 1.0, []
+    if keep_zero or lowest == 0:
+        return 0.0, 1.0, []
+    lowest = int(arr.min()) if arr.dtype.kind in "biu" else lowest
+    return lowest, 1.0, [f"integers start at level 0 = {lowest:g}, their smallest value (the axes show "
+                         "the original values); origin=0 keeps zero"]
 
 
 def _level_count(source: str, needed: int, levels: int | None, depth: int | None) -> int:

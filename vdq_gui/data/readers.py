@@ -8,10 +8,17 @@ instead of exhausting memory.
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import math
+import os
 import re
+import stat
 import struct
+import tokenize
+import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,8 +29,13 @@ from PIL import Image
 
 from vdq_gui.data.dataset import DataError, Kind
 
-MAX_VALUES = 2**28  # 2 GiB once stored as int64 levels
+MAX_VALUES = 2**26  # 512 MiB once stored as int64 levels (MNIST's 47 M pixels fit)
 MAX_BYTES = 2**30  # text files and uncompressed .npz members
+# Pixels (width x height) of one image file, checked from its header before decoding:
+# a small PNG can decode to gigabytes, and every later step copies the pixels as int64.
+MAX_IMAGE_PIXELS = 4096 * 4096
+PREVIEW_BYTES = 2**20  # the import preview reads at most this much of a text file
+PREVIEW_VALUES = 100_000  # ... and at most this many values (or the first images) of arrays
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif")
@@ -34,7 +46,8 @@ HEAD_LINES = 50  # lines used to sniff the delimiter, header and numeric columns
 
 # What the low-level libraries raise on bad files; Pillow may also raise SyntaxError,
 # struct.error and friends on corrupt headers, so images catch Exception (see _decode_image).
-LOW_LEVEL = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, struct.error, UnicodeError)
+LOW_LEVEL = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, struct.error, UnicodeError,
+             zlib.error, NotImplementedError, tokenize.TokenError, SyntaxError)
 
 
 @dataclass
@@ -49,6 +62,15 @@ class Raw:
     columns: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    shape: tuple[int, ...] | None = None  # of the whole data when ``values`` is only a sample
+
+    @property
+    def full_shape(self) -> tuple[int, ...]:
+        return self.shape or tuple(self.values.shape)
+
+    @property
+    def sampled(self) -> bool:
+        return self.shape is not None and self.shape != tuple(self.values.shape)
 
 
 @contextmanager
@@ -59,15 +81,35 @@ def _wrapped(path: Path, what: str) -> Iterator[None]:
     except DataError:
         raise
     except LOW_LEVEL as exc:
-        raise DataError(str(path), f"{what}: {exc}") from exc
+        raise DataError(str(path), f"{what}: {low_level_reason(exc)}") from exc
+
+
+def low_level_reason(exc: BaseException) -> str:
+    """What a library's exception means for the user, not its raw repr."""
+    if isinstance(exc, (zlib.error, gzip.BadGzipFile)) or (isinstance(exc, EOFError) and "compressed" in str(exc)):
+        return f"its compressed data is corrupt ({exc})"
+    if isinstance(exc, NotImplementedError):
+        return f"it uses a compression method that cannot be read ({exc})"
+    if isinstance(exc, (tokenize.TokenError, SyntaxError)):
+        return "its header is corrupt (not a valid NumPy header)"
+    if isinstance(exc, MemoryError):
+        return "not enough memory to read it"
+    return str(exc) or type(exc).__name__
 
 
 def detect_format(path: Path) -> str:
     """"text", "npy", "npz", "image", "idx" or "folder", from the name; missing files fail here."""
-    if not path.exists():
-        raise DataError(str(path), "file not found")
-    if path.is_dir():
+    try:
+        mode = os.stat(path).st_mode  # follows links: a link to /dev/zero is a device
+    except FileNotFoundError:
+        raise DataError(str(path), "file not found") from None
+    except OSError as exc:
+        raise DataError(str(path), f"cannot be opened: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(mode):
         return "folder"
+    if not stat.S_ISREG(mode):
+        # a FIFO would block forever and a device can be endless: only ordinary files are read
+        raise DataError(str(path), "not a regular file (a pipe, device or socket); only ordinary files are read")
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return "text"
@@ -82,18 +124,23 @@ def detect_format(path: Path) -> str:
                                "MNIST IDX files (…-idx3-ubyte[.gz]) and folders of images")
 
 
-def read_raw(path: Path, *, column: str | int | None = None, key: str | None = None) -> Raw:
-    """Read any supported file; ``column`` only applies to tables and ``key`` to .npz."""
+def read_raw(path: Path, *, column: str | int | None = None, key: str | None = None, sample: bool = False) -> Raw:
+    """Read any supported file; ``column`` only applies to tables and ``key`` to .npz.
+
+    sample: read only headers and a bounded start of the data (PREVIEW_BYTES of text,
+    PREVIEW_VALUES values or the first images), for the import preview; ``Raw.shape``
+    then holds the shape of the whole data where the header tells it.
+    """
     fmt = detect_format(path)
     if column is not None and fmt != "text":
         raise DataError(str(path), "column= only applies to .csv/.tsv/.txt tables")
     if key is not None and fmt != "npz":
         raise DataError(str(path), "key= only applies to .npz archives")
     if fmt == "text":
-        return read_text(path, column)
+        return read_text(path, column, sample=sample)
     if fmt == "npz":
-        return read_npz(path, key)
-    return {"npy": read_npy, "image": read_image, "idx": read_idx, "folder": read_folder}[fmt](path)
+        return read_npz(path, key, sample=sample)
+    return {"npy": read_npy, "image": read_image, "idx": read_idx, "folder": read_folder}[fmt](path, sample=sample)
 
 
 def _check_count(path: Path, count: int) -> None:
@@ -109,11 +156,15 @@ def _check_bytes(path: Path, size: int) -> None:
 
 # -- tables -----------------------------------------------------------------------
 
-def read_text(path: Path, column: str | int | None) -> Raw:
-    """One numeric column of a csv/tsv/txt table; the delimiter and header are sniffed."""
-    _check_bytes(path, path.stat().st_size)
-    with _wrapped(path, "not a readable UTF-8 text file"):
-        head, header_line = _head(path)
+def read_text(path: Path, column: str | int | None, *, sample: bool = False) -> Raw:
+    """One numeric column of a csv/tsv/txt table; the delimiter and header are sniffed.
+
+    A file that is a single row of many numbers (no header) is read as 1-D data, one
+    example per number.  Encodings: UTF-8 with or without BOM, UTF-16 with BOM; the
+    Unicode minus sign (U+2212) reads as "-".
+    """
+    lines, truncated = text_lines(path, PREVIEW_BYTES if sample else None)
+    head, header_line = _head(lines)
     if not head:
         raise DataError(str(path), "the file is empty: no numbers")
     delimiter = _sniff(path, head)
@@ -122,33 +173,84 @@ def read_text(path: Path, column: str | int | None) -> Raw:
     data_rows = rows[1:] if header else rows
     if not data_rows:
         raise DataError(str(path), "the file has a header but no data rows")
+    fmt = {".tsv": "tsv", ".txt": "txt"}.get(path.suffix.lower(), "csv")
+    body = [line for line in lines[header_line + (1 if header else 0):] if line.strip()]
+    if header is None and len(rows) == 1 and len(rows[0]) > 1 and len(body) == 1 and column is None:
+        return _one_row(path, body[0], delimiter, fmt, truncated)
     names = tuple(header or (str(i) for i in range(len(rows[0]))))
     index, notes = _pick_column(path, names, data_rows, column)
+    if truncated:
+        notes.append(f"preview of the first {PREVIEW_BYTES // 2**20} MiB only; K and step may change "
+                     "when the whole file is loaded")
     try:
-        values = np.loadtxt(path, delimiter=delimiter, skiprows=header_line + 1 if header else 0, usecols=index,
-                            comments="#", ndmin=1, encoding="utf-8-sig", quotechar='"')
+        values = np.loadtxt(body, delimiter=delimiter, usecols=index, comments="#", ndmin=1, quotechar='"')
     except ValueError as exc:
         # numpy counts data rows from 0; say "data row 61" the way a person counts them
         reason = re.sub(r"at row (\d+)", lambda m: f"in data row {int(m[1]) + 1}", str(exc))
         raise DataError(str(path), f"cannot read column {names[index]!r} as numbers: {reason}") from exc
-    return Raw(values, "1d", {".tsv": "tsv", ".txt": "txt"}.get(path.suffix.lower(), "csv"), columns=names,
-               notes=notes)
+    return Raw(values, "1d", fmt, columns=names, notes=notes)
 
 
-def _head(path: Path) -> tuple[list[str], int]:
-    """First non-blank, non-comment lines, and the file line number of the first one."""
+def _one_row(path: Path, line: str, delimiter: str | None, fmt: str, truncated: bool) -> Raw:
+    """A single row of numbers (a sequence saved "across"): each number is one example."""
+    fields = _split(line, delimiter)
+    if truncated:
+        fields = fields[:-1] or fields  # the last field may be cut in the middle
+    try:
+        values = np.array(fields, dtype=np.float64)
+    except ValueError as exc:
+        raise DataError(str(path), f"a single row that is not all numbers: {exc}") from exc
+    notes = [f"one row of {values.size:,} numbers read as 1-D data (one value each)"]
+    if truncated:
+        notes = [f"one row of numbers read as 1-D data (one value each); the preview read its first "
+                 f"{values.size:,} (1 MiB), loading reads them all"]
+    return Raw(values, "1d", fmt, notes=notes)
+
+
+def text_lines(path: Path, limit: int | None = None) -> tuple[list[str], bool]:
+    """The file's lines (at most ``limit`` bytes of it), and whether it was cut short."""
+    size = os.stat(path).st_size
+    if limit is None:
+        _check_bytes(path, size)
+    with _wrapped(path, "cannot be read"), open(path, "rb") as f:
+        data = f.read(MAX_BYTES + 1 if limit is None else limit)  # bounded even if the size lied
+    if limit is None:
+        _check_bytes(path, len(data))
+    truncated = limit is not None and len(data) >= limit and size > limit
+    text = _decode(path, data, final=not truncated)
+    if "\0" in text:
+        raise DataError(str(path), "not a text file (it contains NUL bytes)")
+    lines = text.replace("\u2212", "-").splitlines()
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]  # the last line was cut in the middle
+    return lines, truncated
+
+
+def _decode(path: Path, data: bytes, final: bool) -> str:
+    """UTF-8 (BOM optional) or UTF-16 with BOM, as spreadsheets' "Unicode text" writes."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(data, final=final)
+    except UnicodeDecodeError as exc:
+        name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise DataError(str(path), f"not readable {name} text (undecodable byte at position {exc.start}); "
+                                   "save it as UTF-8, or UTF-16 with a byte-order mark") from exc
+
+
+def _head(lines: list[str]) -> tuple[list[str], int]:
+    """First non-blank, non-comment lines, and the line number of the first one."""
     head: list[str] = []
     first = 0
-    with open(path, encoding="utf-8-sig") as f:
-        for number, line in enumerate(f):
-            if "\0" in line:
-                raise DataError(str(path), "not a text file (it contains NUL bytes)")
-            if line.strip() and not line.lstrip().startswith("#"):
-                if not head:
-                    first = number
-                head.append(line.strip())
-                if len(head) == HEAD_LINES:
-                    break
+    for number, line in enumerate(lines):
+        if line.strip() and not line.lstrip().startswith("#"):
+            if not head:
+                first = number
+            head.append(line.strip())
+            if len(head) == HEAD_LINES:
+                break
     return head, first
 
 
@@ -203,13 +305,22 @@ def _pick_column(path: Path, names: tuple[str, ...], data_rows: list[list[str]],
 
 # -- numpy ------------------------------------------------------------------------
 
-def read_npy(path: Path) -> Raw:
+def read_npy(path: Path, *, sample: bool = False) -> Raw:
     """A .npy array; memory-mapped first so its size is checked before it is read."""
     _check_magic(path, b"\x93NUMPY", "a NumPy .npy file")
     with _wrapped(path, "unreadable .npy file"):
         mapped = np.load(path, mmap_mode="r", allow_pickle=False)
         _check_count(path, mapped.size)
-        return _from_array(path, np.array(mapped), "npy")
+        shape = tuple(mapped.shape)
+        first = np.array(mapped[:_sample_rows(shape)] if sample and mapped.ndim else mapped)
+        del mapped  # close the map now (Windows cannot delete a mapped file)
+    return _from_array(path, first, "npy", shape)
+
+
+def _sample_rows(shape: tuple[int, ...]) -> int:
+    """How many examples (along axis 0) the preview reads: PREVIEW_VALUES values, at least 16 images."""
+    per_row = int(np.prod(shape[1:], dtype=np.float64)) if len(shape) > 1 else 1
+    return max(16 if len(shape) > 1 else 1, PREVIEW_VALUES // max(per_row, 1))
 
 
 def npz_keys(path: Path) -> tuple[str, ...]:
@@ -220,7 +331,7 @@ def npz_keys(path: Path) -> tuple[str, ...]:
         return tuple(archive.files)
 
 
-def read_npz(path: Path, key: str | None) -> Raw:
+def read_npz(path: Path, key: str | None, *, sample: bool = False) -> Raw:
     """The array ``key`` of a .npz archive, or its only array."""
     keys = npz_keys(path)
     if key is None and len(keys) != 1:
@@ -228,11 +339,36 @@ def read_npz(path: Path, key: str | None) -> Raw:
     key = keys[0] if key is None else key
     if key not in keys:
         raise DataError(str(path), f"no array {key!r}; the arrays are: {', '.join(keys)}")
-    with _wrapped(path, f"unreadable array {key!r}"), open(path, "rb") as f, np.load(f, allow_pickle=False) as archive:
-        _check_bytes(path, archive.zip.getinfo(f"{key}.npy").file_size)
-        raw = _from_array(path, archive[key], "npz")
+    with _wrapped(path, f"unreadable array {key!r}"), zipfile.ZipFile(path) as archive:
+        member = f"{key}.npy" if f"{key}.npy" in archive.namelist() else key
+        _check_bytes(path, archive.getinfo(member).file_size)
+        with archive.open(member) as f:
+            values, shape = _npz_member(path, f, sample)
+    raw = _from_array(path, values, "npz", shape)
     raw.keys = keys
     return raw
+
+
+def _npz_member(path: Path, f, sample: bool) -> tuple[np.ndarray, tuple[int, ...]]:
+    """An archive member read from its header on: the header is checked before the data,
+    and a sample reads only the first examples (never the whole decompression)."""
+    version = np.lib.format.read_magic(f)
+    if version not in ((1, 0), (2, 0), (3, 0)):
+        raise DataError(str(path), f"unsupported .npy format version {version}")
+    reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = reader(f)
+    if dtype.hasobject:
+        raise DataError(str(path), "holds Python objects, which are never unpickled; save plain numbers")
+    count = math.prod(shape)
+    _check_count(path, count)
+    rows = min(shape[0], _sample_rows(shape)) if sample and shape and not fortran else (shape[0] if shape else 1)
+    wanted = (rows,) + tuple(shape[1:]) if shape else ()
+    nbytes = math.prod(wanted) * dtype.itemsize
+    data = f.read(nbytes)
+    if len(data) < nbytes:
+        raise DataError(str(path), f"truncated array: expected {nbytes} bytes, found {len(data)}")
+    values = np.frombuffer(data, dtype).reshape(wanted, order="F" if fortran else "C")
+    return values, tuple(shape)
 
 
 def _check_magic(path: Path, magic: bytes, what: str) -> None:
@@ -241,56 +377,94 @@ def _check_magic(path: Path, magic: bytes, what: str) -> None:
             raise DataError(str(path), f"not {what} (its content does not match the extension)")
 
 
-def _from_array(path: Path, arr: np.ndarray | bytes, fmt: str) -> Raw:
-    """(N,) is 1-D data; (N,H,W), (N,H,W,C) and (N,C,H,W) with C in 1, 3, 4 are images."""
-    arr = np.asarray(arr)  # a zip member that is not a .npy comes back from np.load as bytes
+def _from_array(path: Path, arr: np.ndarray, fmt: str, shape: tuple[int, ...] | None = None) -> Raw:
+    """(N,) is 1-D data; (N,H,W), (N,H,W,C) and (N,C,H,W) with C in 1, 3, 4 are images.
+
+    ``shape`` is that of the whole array when ``arr`` is only its first examples.
+    """
+    arr = np.asarray(arr)
+    shape = tuple(arr.shape) if shape is None else tuple(shape)
     if arr.dtype.kind not in "biuf":
         raise DataError(str(path), f"holds {arr.dtype} values, not numbers")
+    if math.prod(shape) == 0:
+        raise DataError(str(path), f"the array of shape {shape} holds no values")
     if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
+        arr, shape = arr[:, 0], shape[:1]
     if arr.ndim == 1:
-        return Raw(arr, "1d", fmt)
+        return Raw(arr, "1d", fmt, shape=shape)
     if arr.ndim == 3:
-        return Raw(arr[:, None], "images", fmt)
+        return Raw(arr[:, None], "images", fmt, shape=(shape[0], 1) + shape[1:])
     if arr.ndim == 4 and (arr.shape[3] in (1, 3, 4) or arr.shape[1] in (1, 3, 4)):
         channels_last = arr.shape[3] in (1, 3, 4) and arr.shape[1] not in (1, 3, 4)
         images = arr.transpose(0, 3, 1, 2) if channels_last else arr
+        shape = (shape[0], shape[3], shape[1], shape[2]) if channels_last else shape
         notes = []
         if images.shape[1] == 4:
-            images = images[:, :3]
+            images, shape = images[:, :3], (shape[0], 3) + shape[2:]
             notes.append("4 channels read as RGBA; the alpha channel was dropped")
-        return Raw(images, "images", fmt, notes=notes)
-    raise DataError(str(path), f"array of shape {arr.shape} is neither 1-D data (N,) nor images "
+        return Raw(images, "images", fmt, notes=notes, shape=shape)
+    raise DataError(str(path), f"array of shape {shape} is neither 1-D data (N,) nor images "
                                "(N,H,W), (N,H,W,C) or (N,C,H,W) with C in 1, 3, 4")
 
 
 # -- images -----------------------------------------------------------------------
 
-def read_image(path: Path) -> Raw:
+def read_image(path: Path, *, sample: bool = False) -> Raw:
     """A single image file as a dataset of one (1, C, H, W)."""
     pixels, depth, notes = _decode_image(path)
     return Raw(pixels[None], "images", path.suffix.lower().lstrip("."), depth=depth, single_image=True, notes=notes)
 
 
 def _decode_image(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
-    """Pixels (C, H, W) with C in 1, 3 and the format's number of levels (None for floats)."""
+    """Pixels (C, H, W) with C in 1, 3 and the format's number of levels (None for floats).
+
+    The size is checked from the header before anything is decoded (MAX_IMAGE_PIXELS).
+    """
     try:
-        with Image.open(path) as img:
-            _check_count(path, img.width * img.height * len(img.getbands()))
+        with warnings.catch_warnings():
+            # our own limit, below Pillow's bomb warning, is checked next with a clearer message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img_file = Image.open(path)
+        with img_file as img:
+            _check_image_size(path, img.width, img.height)
             notes = [f"{img.n_frames} frames; only the first is used"] if getattr(img, "n_frames", 1) > 1 else []
+            notes += _png_depth_note(path, img)
             img, note = _normalize_mode(img)
             pixels = np.array(img)
     except DataError:
         raise
+    except Image.DecompressionBombError as exc:
+        raise DataError(str(path), f"image too large to decode: {exc.args[0].split('exceeds')[0].strip()}, "
+                                   f"more than the {MAX_IMAGE_PIXELS:,} pixels allowed") from exc
     except Exception as exc:  # Pillow raises many exception types on corrupt files
-        raise DataError(str(path), f"unreadable or corrupt image: {exc}") from exc
+        raise DataError(str(path), f"unreadable or corrupt image: {low_level_reason(exc)}") from exc
     notes += [note] if note else []
     pixels = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
+    if pixels.size == 0:
+        raise DataError(str(path), "the image has no pixels")
     if pixels.dtype == np.uint8:
         return pixels, 256, notes
     if pixels.dtype.kind in "iu" and 0 <= pixels.min() and pixels.max() < 2**16:
         return pixels, 2**16, notes  # 16-bit gray ("I;16"), or "I" holding 16-bit values
     return pixels, None, notes
+
+
+def _check_image_size(path: Path, width: int, height: int) -> None:
+    if width * height > MAX_IMAGE_PIXELS:
+        raise DataError(str(path), f"image too large: {width}x{height} = {width * height:,} pixels, more than the "
+                                   f"{MAX_IMAGE_PIXELS:,} (4096x4096) allowed; scale it down or cut it into tiles")
+
+
+def _png_depth_note(path: Path, img: Image.Image) -> list[str]:
+    """Pillow reads 16-bit colour PNGs at 8 bits per channel (their high byte): say so."""
+    if img.format != "PNG":
+        return []
+    with open(path, "rb") as f:
+        header = f.read(26)  # signature (8), IHDR length and type (8), size (8), bit depth, colour type
+    if len(header) == 26 and header[24] == 16 and header[25] in (2, 6):
+        return ["16-bit colour PNG read at 8 bits per channel (the high byte of each value): "
+                "the 8-bit reduction 16-bit gray images get by default, but more than 8 bits is not possible"]
+    return []
 
 
 def _normalize_mode(img: Image.Image) -> tuple[Image.Image, str]:
@@ -318,16 +492,18 @@ def _gray_palette(img: Image.Image) -> bool:
     return bool(np.all(colours[used] == colours[used][:, :1]))
 
 
-def read_folder(path: Path) -> Raw:
+def read_folder(path: Path, *, sample: bool = False) -> Raw:
     """Every image file in a folder, sorted by name; all must share size, channels and depth."""
-    files = sorted(p for p in path.iterdir() if not p.name.startswith("."))  # skip .DS_Store and the like
-    images = [p for p in files if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+    with _wrapped(path, "cannot list the folder"):
+        files = sorted(p for p in path.iterdir() if not p.name.startswith("."))  # skip .DS_Store and the like
+        images = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
     if not images:
         raise DataError(str(path), f"no image files in the folder (looked for {', '.join(IMAGE_SUFFIXES)})")
     first, depth, notes = _decode_image(images[0])
     _check_count(path, first.size * len(images))
-    stack = np.empty((len(images),) + first.shape, dtype=first.dtype)
-    for i, file in enumerate(images):
+    read = images[:16] if sample else images
+    stack = np.empty((len(read),) + first.shape, dtype=first.dtype)
+    for i, file in enumerate(read):
         pixels, file_depth, file_notes = _decode_image(file) if i else (first, depth, notes)
         if pixels.shape != first.shape or file_depth != depth:
             raise DataError(str(file), f"is {_describe(pixels, file_depth)} but {images[0].name} is "
@@ -338,7 +514,7 @@ def read_folder(path: Path) -> Raw:
     if skipped:
         more = ", …" if len(skipped) > 3 else ""
         notes.append(f"ignored {len(skipped)} non-image entries ({', '.join(skipped[:3])}{more})")
-    return Raw(stack, "images", "folder", depth=depth, notes=notes)
+    return Raw(stack, "images", "folder", depth=depth, notes=notes, shape=(len(images),) + first.shape)
 
 
 def _describe(pixels: np.ndarray, depth: int | None) -> str:
@@ -348,7 +524,7 @@ def _describe(pixels: np.ndarray, depth: int | None) -> str:
 
 # -- IDX (MNIST) --------------------------------------------------------------------
 
-def read_idx(path: Path) -> Raw:
+def read_idx(path: Path, *, sample: bool = False) -> Raw:
     """An IDX file (raw or gzipped): rank 3 is images (N, H, W), rank 1 is 1-D labels."""
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     with _wrapped(path, "unreadable IDX file"), opener(path, "rb") as f:
@@ -358,13 +534,19 @@ def read_idx(path: Path) -> Raw:
         dtype, rank = np.dtype(IDX_TYPES[magic[2]]), magic[3]
         if rank not in (1, 3):
             raise DataError(str(path), f"IDX rank {rank} is not supported: expected 1 (labels) or 3 (images)")
-        dims = struct.unpack(f">{rank}I", f.read(4 * rank))
-        count = int(np.prod(dims, dtype=np.int64))
-        _check_count(path, count)
-        data = f.read(count * dtype.itemsize)
-    if len(data) < count * dtype.itemsize:
-        raise DataError(str(path), f"truncated: expected {count * dtype.itemsize} data bytes, found {len(data)}")
-    values = np.frombuffer(data, dtype).reshape(dims)
+        header = f.read(4 * rank)
+        if len(header) < 4 * rank:
+            raise DataError(str(path), "truncated IDX header")
+        dims = struct.unpack(f">{rank}I", header)
+        _check_count(path, math.prod(dims))  # Python ints: dimensions cannot overflow
+        rows = min(dims[0], _sample_rows(dims)) if sample else dims[0]
+        wanted = (rows,) + dims[1:]
+        nbytes = math.prod(wanted) * dtype.itemsize
+        data = f.read(nbytes)
+    if len(data) < nbytes:
+        raise DataError(str(path), f"truncated: expected {nbytes} data bytes, found {len(data)}")
+    values = np.frombuffer(data, dtype).reshape(wanted)
     if rank == 1:
-        return Raw(values, "1d", "idx")
-    return Raw(values[:, None], "images", "idx", depth=256 if dtype == np.uint8 else None)
+        return Raw(values, "1d", "idx", shape=dims)
+    return Raw(values[:, None], "images", "idx", depth=256 if dtype == np.uint8 else None,
+               shape=(dims[0], 1) + dims[1:])

@@ -147,7 +147,7 @@ class ImportDialog(QtWidgets.QDialog):
         self.progress.setRange(0, 0)  # busy: a read has no meaningful percentage
         self.progress.setTextVisible(False)
         self.progress_label = QtWidgets.QLabel()
-        self.stop_button = QtWidgets.QPushButton("Cancel")
+        self.stop_button = QtWidgets.QPushButton("Stop")
         self.stop_button.setToolTip("Stop waiting for this read (the file is left alone)")
         self.stop_button.clicked.connect(self._on_stop)
         row.addWidget(self.progress_label)
@@ -326,8 +326,9 @@ class ImportDialog(QtWidgets.QDialog):
         p = self.preview
         what = "image data" if p.kind == "images" else "1-D values"
         shape = " × ".join(str(s) for s in p.shape)
+        shape = f"shape {shape}" if p.complete else f"{p.shape[0]:,} values in the part read"
         k = f"suggested K = {p.levels}" if p.levels else "K cannot be chosen automatically (see notes)"
-        self.summary.setText(f"<b>{self.path}</b><br>format: {p.format} · {what} · shape {shape} · {k}")
+        self.summary.setText(f"<b>{self.path}</b><br>format: {p.format} · {what} · {shape} · {k}")
         self._set_row_visible(self.column, bool(p.columns))
         self._set_row_visible(self.key, bool(p.keys))
         self._set_row_visible(self.step, p.real_valued)

@@ -139,6 +139,8 @@ class FilePreview:
     (H, W, 3) thumbnails.  levels: suggested K, None when the values cannot be
     discretized as they are (the reason is in notes).  step: the inferred step of real
     values.  as_choices / default_as: the valid ``as_`` options for ``load_data``.
+    complete: False when only the start of a text file was read, so that ``shape``
+    counts the values of that start, not of the file.
     """
 
     path: str
@@ -155,6 +157,7 @@ class FilePreview:
     as_choices: tuple[str, ...] = ()
     default_as: str | None = None
     notes: tuple[str, ...] = ()
+    complete: bool = True
 
 
 def preview_file(path: str | Path, *, rows: int = 20, images: int = 16, column: str | int | None = None,
@@ -185,7 +188,7 @@ def _preview(path: Path, rows: int, images: int, column: str | int | None, key: 
     choices, default = _views(raw)
     return FilePreview(str(path), raw.format, raw.kind, raw.full_shape, raw.columns, raw.keys,
                        _first_rows(path, raw, rows), _thumbnails(raw, images), levels, real, step,
-                       choices, default, tuple(notes))
+                       choices, default, tuple(notes), complete=not raw.partial)
 
 
 def _first_rows(path: Path, raw: Raw, count: int) -> tuple[str, ...]:

@@ -63,6 +63,7 @@ class Raw:
     keys: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
     shape: tuple[int, ...] | None = None  # of the whole data when ``values`` is only a sample
+    partial: bool = False  # a sample of a text file: the whole shape is not known
 
     @property
     def full_shape(self) -> tuple[int, ...]:
@@ -188,7 +189,7 @@ def read_text(path: Path, column: str | int | None, *, sample: bool = False) -> 
         # numpy counts data rows from 0; say "data row 61" the way a person counts them
         reason = re.sub(r"at row (\d+)", lambda m: f"in data row {int(m[1]) + 1}", str(exc))
         raise DataError(str(path), f"cannot read column {names[index]!r} as numbers: {reason}") from exc
-    return Raw(values, "1d", fmt, columns=names, notes=notes)
+    return Raw(values, "1d", fmt, columns=names, notes=notes, partial=truncated)
 
 
 def _one_row(path: Path, line: str, delimiter: str | None, fmt: str, truncated: bool) -> Raw:
@@ -204,7 +205,7 @@ def _one_row(path: Path, line: str, delimiter: str | None, fmt: str, truncated: 
     if truncated:
         notes = [f"one row of numbers read as 1-D data (one value each); the preview read its first "
                  f"{values.size:,} (1 MiB), loading reads them all"]
-    return Raw(values, "1d", fmt, notes=notes)
+    return Raw(values, "1d", fmt, notes=notes, partial=truncated)
 
 
 def text_lines(path: Path, limit: int | None = None) -> tuple[list[str], bool]:

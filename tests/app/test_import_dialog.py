@@ -7,6 +7,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PySide6 import QtCore, QtWidgets
 
 from vdq_gui.app import import_dialog
@@ -157,3 +159,16 @@ def test_another_column_is_previewed_again(qtbot, keep, tmp_path):
     dialog.column.setCurrentText("b")
     qtbot.waitUntil(lambda: dialog.preview.levels == 3 and not dialog.busy, timeout=10_000)
     assert dialog.options() == {"column": "b"}
+
+
+@settings(max_examples=15, deadline=5000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(["x.csv", "x.npy", "x.npz", "x.png", "x-idx1-ubyte"]),
+       body=st.one_of(st.binary(max_size=300), st.text(max_size=200).map(str.encode)))
+def test_any_file_gives_a_preview_or_a_reason(qtbot, tmp_path, name, body):
+    path = tmp_path / name
+    path.write_bytes(body)
+    dialog = ImportDialog(path)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.preview is not None or dialog.error is not None, timeout=5_000)
+    assert dialog.preview is not None or path.name in str(dialog.error)
+    import_dialog.wait_for_jobs(5_000)

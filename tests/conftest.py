@@ -24,6 +24,9 @@ def _leftovers(before: set) -> list[str]:
     worker_module = sys.modules.get("vdq_gui.app.worker")  # only if the test used the app
     if worker_module is not None:
         names += [f"QThread {w.objectName()!r}" for w in worker_module.running_workers()]
+    import_dialog = sys.modules.get("vdq_gui.app.import_dialog")  # its preview/load threads
+    if import_dialog is not None:
+        names += [f"QThread {job.objectName()!r}" for job in import_dialog.running_jobs()]
     if "multiprocessing" in sys.modules:  # a training process outliving its worker
         names += [f"process {p.name!r}" for p in sys.modules["multiprocessing"].active_children()]
     return names

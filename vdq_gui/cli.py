@@ -99,7 +99,8 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     levels.add_argument("--bits", type=int_at_least(1, 16),
                         help="requantize to 2**BITS levels (e.g. 3 for lecture-sized bins)")
     group.add_argument("--step", type=positive_float, help="quantization step of real values (default: inferred)")
-    group.add_argument("--origin", type=finite_float, help="value of level 0 for real values (default: inferred)")
+    group.add_argument("--origin", type=finite_float,
+                       help="value of level 0 (default: the smallest value; 0 for image pixels and with --levels)")
     group.add_argument("--as", dest="as_", choices=("pixels", "images", "patches"), help="how to use image data")
     group.add_argument("--patch", type=int_at_least(1), default=8, help="patch side for --as patches (default 8)")
 

@@ -159,6 +159,7 @@ def test_import_dialog_previews_and_returns_load_options(qtbot, keep, tmp_path, 
     path = tmp_path / "two.csv"
     path.write_text("a,b\n" + "\n".join(f"{i % 5},{i % 3}" for i in range(50)))
     dialog = keep(import_dialog.ImportDialog(path))
+    qtbot.waitUntil(lambda: dialog.preview is not None)  # previewed off the GUI thread
     assert "csv" in dialog.summary.text() and "a,b" in dialog.rows_view.toPlainText()
     dialog.column.setCurrentText("b")
     dialog.levels.setValue(4)
@@ -170,11 +171,12 @@ def test_import_dialog_previews_and_returns_load_options(qtbot, keep, tmp_path, 
     assert window.last_snapshot.levels == 5
 
 
-def test_import_dialog_shows_image_thumbnails(keep):
+def test_import_dialog_shows_image_thumbnails(qtbot, keep):
     from vdq_gui.data.builtin import resource_file
 
     with resource_file("digits.npz") as path:
         dialog = keep(import_dialog.ImportDialog(path))
+        qtbot.waitUntil(lambda: dialog.preview is not None)
     assert dialog.preview.kind == "images"
     assert dialog.images_grid.count() == len(dialog.preview.images) > 0
     assert dialog.options()["as_"] in dialog.preview.as_choices

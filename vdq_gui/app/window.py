@@ -318,12 +318,15 @@ class MainWindow(QtWidgets.QMainWindow):
             return self._report_bad_data(message)
         dialog.setFont(self.font())
         accepted = dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted
-        options = dialog.options()
+        error, data = dialog.error, dialog.data  # the dialog previews and loads off the GUI thread
+        options = dialog.options() if accepted and data is None else {}
         dialog.deleteLater()  # parented to the window: would otherwise live as long as it
+        if error is not None:
+            return self._report_bad_data(str(error))
         if not accepted:
             self._show_spec()
             return False
-        return self.load_source(path, **options)
+        return self.use_data(data) if data is not None else self.load_source(path, **options)
 
     # == slots: user commands ===========================================================
     @QtCore.Slot(bool)

@@ -112,15 +112,21 @@ def _views(raw: Raw) -> tuple[tuple[str, ...], str | None]:
 
 
 def _limit_levels(data: DiscreteData, bits: int | None, levels: int | None, depth: int | None) -> DiscreteData:
-    """Requantize to ``bits`` if asked; keep K within MAX_LEVELS unless levels= asked for more."""
+    """Requantize to ``bits`` if asked; keep K within MAX_LEVELS unless levels= asked for more
+    (images only: 1-D data never has more than MAX_LEVELS)."""
     if bits is not None:
-        return requantize(data, bits=bits)
-    if data.levels <= MAX_LEVELS or levels is not None:
-        return data
-    if depth is not None:  # 16-bit images: 8 bits is what screens show anyway
-        return requantize(data, bits=8)
-    raise DataError(data.source, f"the values need {data.levels} levels, more than {MAX_LEVELS}; "
-                                 "pass bits= to merge them, or origin=/step= to bin them")
+        data = requantize(data, bits=bits)
+    elif data.levels > MAX_LEVELS and levels is None:
+        if depth is None:
+            raise DataError(data.source, f"the values need {data.levels} levels, more than {MAX_LEVELS}; "
+                                         "pass bits= to merge them, or origin=/step= to bin them")
+        data = requantize(data, bits=8)  # 16-bit images: 8 bits is what screens show anyway
+    if data.kind == "1d" and data.levels > MAX_LEVELS:
+        # the exact per-bin evaluation of 1-D data runs every bin through q and r, so memory
+        # grows with K (levels=65536 on 178 values took 4.8 GB); images have no per-bin pass
+        raise DataError(data.source, f"{data.levels} levels are more than the {MAX_LEVELS} that 1-D data may "
+                                     "have (memory grows with K); pass bits=, fewer levels= or a coarser step=")
+    return data
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,8 @@ class FilePreview:
     (H, W, 3) thumbnails.  levels: suggested K, None when the values cannot be
     discretized as they are (the reason is in notes).  step: the inferred step of real
     values.  as_choices / default_as: the valid ``as_`` options for ``load_data``.
+    complete: False when only the start of a text file was read, so that ``shape``
+    counts the values of that start, not of the file.
     """
 
     path: str
@@ -149,6 +157,7 @@ class FilePreview:
     as_choices: tuple[str, ...] = ()
     default_as: str | None = None
     notes: tuple[str, ...] = ()
+    complete: bool = True
 
 
 def preview_file(path: str | Path, *, rows: int = 20, images: int = 16, column: str | int | None = None,
@@ -179,7 +188,7 @@ def _preview(path: Path, rows: int, images: int, column: str | int | None, key: 
     choices, default = _views(raw)
     return FilePreview(str(path), raw.format, raw.kind, raw.full_shape, raw.columns, raw.keys,
                        _first_rows(path, raw, rows), _thumbnails(raw, images), levels, real, step,
-                       choices, default, tuple(notes))
+                       choices, default, tuple(notes), complete=not raw.partial)
 
 
 def _first_rows(path: Path, raw: Raw, count: int) -> tuple[str, ...]:

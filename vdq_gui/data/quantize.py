@@ -50,7 +50,9 @@ def infer_step(values: np.ndarray, *, source: str = "values", max_levels: int = 
     if distinct.size > max_levels:
         raise DataError(source, f"{distinct.size} distinct real values, more than the {max_levels} levels allowed: "
                                 "they look continuous; pass step= to bin them")
-    if not np.isfinite(distinct[-1] - distinct[0]):
+    with np.errstate(over="ignore"):
+        span = distinct[-1] - distinct[0]
+    if not np.isfinite(span):
         raise DataError(source, f"the values span too wide a range ({distinct[0]:g} to {distinct[-1]:g}) "
                                 "to put on one grid of levels")
     with np.errstate(over="ignore", invalid="ignore"):  # huge values: the grids below give up cleanly

@@ -63,6 +63,7 @@ class Raw:
     keys: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
     shape: tuple[int, ...] | None = None  # of the whole data when ``values`` is only a sample
+    partial: bool = False  # a sample of a text file: the whole shape is not known
 
     @property
     def full_shape(self) -> tuple[int, ...]:
@@ -188,7 +189,7 @@ def read_text(path: Path, column: str | int | None, *, sample: bool = False) -> 
         # numpy counts data rows from 0; say "data row 61" the way a person counts them
         reason = re.sub(r"at row (\d+)", lambda m: f"in data row {int(m[1]) + 1}", str(exc))
         raise DataError(str(path), f"cannot read column {names[index]!r} as numbers: {reason}") from exc
-    return Raw(values, "1d", fmt, columns=names, notes=notes)
+    return Raw(values, "1d", fmt, columns=names, notes=notes, partial=truncated)
 
 
 def _one_row(path: Path, line: str, delimiter: str | None, fmt: str, truncated: bool) -> Raw:
@@ -204,7 +205,7 @@ def _one_row(path: Path, line: str, delimiter: str | None, fmt: str, truncated: 
     if truncated:
         notes = [f"one row of numbers read as 1-D data (one value each); the preview read its first "
                  f"{values.size:,} (1 MiB), loading reads them all"]
-    return Raw(values, "1d", fmt, notes=notes)
+    return Raw(values, "1d", fmt, notes=notes, partial=truncated)
 
 
 def text_lines(path: Path, limit: int | None = None) -> tuple[list[str], bool]:
@@ -309,6 +310,8 @@ def read_npy(path: Path, *, sample: bool = False) -> Raw:
     """A .npy array; memory-mapped first so its size is checked before it is read."""
     _check_magic(path, b"\x93NUMPY", "a NumPy .npy file")
     with _wrapped(path, "unreadable .npy file"):
+        with open(path, "rb") as f:
+            _npy_header(path, f)  # shape checked in Python ints: a lying header cannot overflow the map
         mapped = np.load(path, mmap_mode="r", allow_pickle=False)
         _check_count(path, mapped.size)
         shape = tuple(mapped.shape)
@@ -349,18 +352,24 @@ def read_npz(path: Path, key: str | None, *, sample: bool = False) -> Raw:
     return raw
 
 
-def _npz_member(path: Path, f, sample: bool) -> tuple[np.ndarray, tuple[int, ...]]:
-    """An archive member read from its header on: the header is checked before the data,
-    and a sample reads only the first examples (never the whole decompression)."""
+def _npy_header(path: Path, f) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """Shape, Fortran order and dtype from a .npy header, refusing objects and huge shapes."""
     version = np.lib.format.read_magic(f)
     if version not in ((1, 0), (2, 0), (3, 0)):
         raise DataError(str(path), f"unsupported .npy format version {version}")
     reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
     shape, fortran, dtype = reader(f)
     if dtype.hasobject:
-        raise DataError(str(path), "holds Python objects, which are never unpickled; save plain numbers")
-    count = math.prod(shape)
-    _check_count(path, count)
+        raise DataError(str(path), "holds Python objects, which would need unpickling (never done); "
+                                   "save plain numbers")
+    _check_count(path, math.prod(shape))
+    return shape, fortran, dtype
+
+
+def _npz_member(path: Path, f, sample: bool) -> tuple[np.ndarray, tuple[int, ...]]:
+    """An archive member read from its header on: the header is checked before the data,
+    and a sample reads only the first examples (never the whole decompression)."""
+    shape, fortran, dtype = _npy_header(path, f)
     rows = min(shape[0], _sample_rows(shape)) if sample and shape and not fortran else (shape[0] if shape else 1)
     wanted = (rows,) + tuple(shape[1:]) if shape else ()
     nbytes = math.prod(wanted) * dtype.itemsize

@@ -59,10 +59,18 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
         self._stepping_until = -1  # a step command, numbered: running until idle after it
         self._replica = None
         self._replica_generation = None
+        self.ended: str | None = None  # how the training process ended, until a reset starts another
         register(self)
 
     # == commands (GUI thread) ==========================================================
     def _send(self, command: str, *arguments) -> None:
+        if command in ("play", "step") and self.ended:
+            # Nothing would train: say so rather than show "Pause" over a dead process.
+            self._playing, self._stepping_until = False, -1
+            self.running_changed.emit(False)
+            self.failed.emit(f"Nothing can train: the training process ended ({self.ended}). "
+                             "Press Reset to start a new one.")
+            return
         with self._lock:
             if command != "want_picture":
                 self._commands_sent += 1
@@ -84,6 +92,7 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
 
     def reset(self, spec: RunSpec | None = None) -> None:
         """Build a fresh trainer (from ``spec``, or the current one) and pause."""
+        self.ended = None  # the relay starts a new process for this reset
         with self._lock:
             spec = spec or self._specs[self._generation]
             self._generation += 1
@@ -128,6 +137,7 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
             if ended is None:
                 break
             self._playing, self._stepping_until = False, -1
+            self.ended = ended
             self.running_changed.emit(False)
             self.failed.emit(f"The training process ended unexpectedly ({ended}). "
                              "Press Reset to start training again.")

@@ -51,7 +51,11 @@ class _SurfaceWatch(QtCore.QObject):
 
 def _on_window_deleted(worker, *_) -> None:
     """The window's C++ object is being deleted (its children, the worker among them, are
-    still alive at this moment): stop and join the worker before Qt deletes it."""
+    still alive at this moment): stop and join the worker before Qt deletes it.  A window
+    that was closed first has stopped its worker already; then nothing is left to do (and
+    ending an event loop that is not running would upset the next one)."""
+    if not worker.isRunning():
+        return
     worker.shutdown()
     _end_event_loop()
 

@@ -290,6 +290,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._show_spec()
         self.loss.clear()
         self.worker.reset(spec)
+        self.show_playing(False)  # a reset pauses: say so now, not when the worker reports it
         return True
 
     def _may_discard_run(self, what: str) -> bool:

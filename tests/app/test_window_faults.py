@@ -49,7 +49,7 @@ def _finite_picture(snapshot):
 def test_divergence_goes_back_pauses_with_a_banner_and_a_smaller_rate_trains_on(qtbot, keep, dialog_log, bimodal):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # e.g. "All-NaN slice" while drawing
-        win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="variational", learning_rate=100.0))
+        win = open_window(qtbot, keep, RunSpec.of(bimodal, dequantizer="variational", learning_rate=100.0))
         assert win.controls.learning_rate.value() == 100.0  # the box shows what the run uses
         win.actions["play"].setChecked(True)
         qtbot.waitUntil(lambda: "went back to step 0" in win.banner.text() and win.banner.isVisible(),
@@ -73,7 +73,7 @@ def test_divergence_goes_back_pauses_with_a_banner_and_a_smaller_rate_trains_on(
 
 
 def test_a_killed_training_process_is_reported_and_reset_recovers(qtbot, keep, dialog_log, bimodal):
-    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="uniform"))
+    win = open_window(qtbot, keep, RunSpec.of(bimodal, dequantizer="uniform"))
     win.actions["play"].setChecked(True)
     qtbot.waitUntil(lambda: win.last_snapshot.step > 5, timeout=WAIT_MS)
     win.worker.process.kill()
@@ -95,7 +95,7 @@ def test_a_killed_training_process_is_reported_and_reset_recovers(qtbot, keep, d
 
 
 def test_play_pause_toggled_hundreds_of_times(qtbot, keep, dialog_log, bimodal):
-    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="uniform"))
+    win = open_window(qtbot, keep, RunSpec.of(bimodal, dequantizer="uniform"))
     play = win.actions["play"]
     for i in range(400):
         play.toggle()
@@ -114,7 +114,7 @@ def test_play_pause_toggled_hundreds_of_times(qtbot, keep, dialog_log, bimodal):
 
 
 def test_dataset_and_dequantizer_changed_while_training(qtbot, keep, dialog_log, bimodal):
-    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="variational"))
+    win = open_window(qtbot, keep, RunSpec.of(bimodal, dequantizer="variational"))
     win.actions["play"].setChecked(True)
     qtbot.waitUntil(lambda: win.last_snapshot.step > 3, timeout=WAIT_MS)
     assert win.load_source("builtin:counts")
@@ -134,7 +134,7 @@ def test_dataset_and_dequantizer_changed_while_training(qtbot, keep, dialog_log,
 
 
 def test_closing_right_after_start(qtbot, keep, dialog_log, bimodal):
-    win = keep(MainWindow(RunSpec(bimodal)))
+    win = keep(MainWindow(RunSpec.of(bimodal)))
     win.show()
     win.start()
     win.actions["play"].setChecked(True)
@@ -146,7 +146,7 @@ def test_closing_right_after_start(qtbot, keep, dialog_log, bimodal):
 def test_closing_while_the_import_dialog_is_open(qtbot, keep, dialog_log, bimodal, tmp_path):
     path = tmp_path / "values.csv"
     path.write_text("v\n" + "\n".join(str(i % 7) for i in range(200)))
-    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="uniform"))
+    win = open_window(qtbot, keep, RunSpec.of(bimodal, dequantizer="uniform"))
     win.actions["play"].setChecked(True)
     qtbot.waitUntil(lambda: win.last_snapshot.step > 3, timeout=WAIT_MS)
     seen = []
@@ -165,7 +165,7 @@ def test_closing_while_the_import_dialog_is_open(qtbot, keep, dialog_log, bimoda
 def test_a_window_whose_native_window_is_destroyed_stops_training(qtbot, keep, dialog_log, bimodal, monkeypatch):
     ended = []
     monkeypatch.setattr(lifeline, "_end_event_loop", lambda: ended.append(True))
-    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="uniform"))
+    win = open_window(qtbot, keep, RunSpec.of(bimodal, dequantizer="uniform"))
     win.actions["play"].setChecked(True)
     qtbot.waitUntil(lambda: win.last_snapshot.step > 3, timeout=WAIT_MS)
     process = win.worker.process
@@ -177,7 +177,7 @@ def test_a_window_whose_native_window_is_destroyed_stops_training(qtbot, keep, d
 def test_a_window_deleted_from_outside_stops_and_joins_the_worker(qtbot, dialog_log, bimodal, monkeypatch):
     ended = []
     monkeypatch.setattr(lifeline, "_end_event_loop", lambda: ended.append(True))
-    win = MainWindow(RunSpec(bimodal, dequantizer="uniform"))
+    win = MainWindow(RunSpec.of(bimodal, dequantizer="uniform"))
     win.show()
     win.start()
     qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT_MS)

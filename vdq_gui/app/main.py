@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     from vdq_gui.app.window import MainWindow
     from vdq_gui.training.loop import RunSpec
 
-    spec = RunSpec(data, dequantizer=args.dequantizer, seed=args.seed,
+    spec = RunSpec.of(data, dequantizer=args.dequantizer, seed=args.seed,
                    learning_rate=args.learning_rate, batch_size=args.batch_size)
     window = MainWindow(spec, worker_factory=worker_factory(args.worker))
     window.resize(*args.size)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vdq_gui.app.panels.ladder import LadderPanel, ladder_rungs
-from vdq_gui.data.builtin import load_builtin
+from vdq_gui.data.loaders import load_data
 from vdq_gui.training.inspect import snapshot
 from vdq_gui.training.trainer import TrainConfig, Trainer
 
@@ -13,7 +13,7 @@ from vdq_gui.training.trainer import TrainConfig, Trainer
 def trained():
     pictures = {}
     for name in ("uniform", "variational", "none"):
-        trainer = Trainer(load_builtin("bimodal"), TrainConfig(dequantizer=name, seed=0, eval_every=50))
+        trainer = Trainer(load_data("builtin:bimodal"), TrainConfig(dequantizer=name, seed=0, eval_every=50))
         trainer.run(60)
         pictures[name] = snapshot(trainer)
     return pictures

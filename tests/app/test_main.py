@@ -82,3 +82,33 @@ def test_ctrl_c_while_training_closes_cleanly(worker):
             app.wait()
     assert app.returncode == 0, err
     assert "unexpectedly" not in err and "Traceback" not in err, err
+
+
+def test_a_diverging_screenshot_run_ends_promptly_with_the_banner_on_the_picture(tmp_path):
+    shot = tmp_path / "diverged.png"
+    result = run_app("--lr", "100", "--auto-start", "--after-steps", "50", "--screenshot", str(shot), timeout=90)
+    assert result.returncode == 0, result.stderr  # it went back to a finite state (step 0)
+    assert shot.stat().st_size > 10_000
+    assert "saved" in result.stdout and "(step 0)" in result.stdout
+    assert "training stopped early: non-finite loss" in result.stderr and "went back to step 0" in result.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--size", "abc"], "--size"), (["--size", "10x10"], "--size"), (["--lr", "1000"], "--lr"),
+    (["--lr", "nan"], "--lr"), (["--batch-size", "0"], "--batch-size"), (["--seed", "-1"], "--seed"),
+    (["--after-steps", "-3"], "--after-steps"), (["--bits", "99"], "--bits"),
+])
+def test_bad_window_arguments_are_refused_without_a_traceback(capsys, args, words):
+    with pytest.raises(SystemExit) as ended:
+        parse_args(args)
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
+def test_the_window_argument_ranges_are_the_boxes_ranges():
+    from vdq_gui.app import controls, main as main_module
+
+    assert main_module.LEARNING_RATE_RANGE == controls.LEARNING_RATE_RANGE
+    assert main_module.BATCH_SIZE_MAX == controls.BATCH_SIZE_MAX
+    assert main_module.SEED_MAX == controls.SEED_MAX

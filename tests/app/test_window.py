@@ -32,7 +32,7 @@ def open_window(qtbot, keep, spec, **options):
 @pytest.fixture
 def window(qtbot, keep, dialog_log, bimodal):
     """The window as the app opens it: training in a separate process."""
-    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="variational"))
+    win = open_window(qtbot, keep, RunSpec.of(bimodal, dequantizer="variational"))
     yield win
     win.close()
 
@@ -40,7 +40,7 @@ def window(qtbot, keep, dialog_log, bimodal):
 @pytest.fixture
 def thread_window(qtbot, keep, dialog_log, bimodal):
     """Training in a thread of this process, so a test can reach into the trainer."""
-    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="variational"), worker_factory=TrainingWorker)
+    win = open_window(qtbot, keep, RunSpec.of(bimodal, dequantizer="variational"), worker_factory=TrainingWorker)
     yield win
     win.close()
 

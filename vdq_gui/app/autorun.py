@@ -1,8 +1,13 @@
 """Driving the window without a person: ``--auto-start``, ``--after-steps N`` and
-``--screenshot PATH`` (train, save a PNG of the whole window, exit 0)."""
+``--screenshot PATH`` (train, save a PNG of the whole window, exit 0).
+
+If training stops early (a divergence), the screenshot is saved at once, with the banner
+saying what happened and the state gone back to; the exit status is then 0 when that
+state is finite (as vdq-train's) and 3 when no finite state could be restored."""
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -10,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 SCREENSHOT_TIMEOUT_S = 600
 SETTLE_MS = 150  # let layout and paint settle after the last frame before grabbing
+EXIT_DIVERGED = 3  # as vdq-train: no finite state could be restored
 
 
 class AutoRun(QtCore.QObject):
@@ -21,6 +27,7 @@ class AutoRun(QtCore.QObject):
         self.auto_start = auto_start
         self.after_steps = after_steps if auto_start and after_steps else 0
         self._saved = False
+        self._stopped: str | None = None  # why training stopped early, if it did
         self._timeout = QtCore.QTimer(self)
         self._timeout.setSingleShot(True)
         self._timeout.timeout.connect(self._on_timeout)
@@ -37,11 +44,26 @@ class AutoRun(QtCore.QObject):
         if self.screenshot:
             window.frame_drawn.connect(self._on_frame)
             window.worker.failed.connect(self._on_failed)  # queued from the worker thread
+            window.worker.stopped.connect(self._on_stopped)
             self._timeout.start(SCREENSHOT_TIMEOUT_S * 1000)
+
+    @QtCore.Slot(str)
+    def _on_stopped(self, reason: str) -> None:
+        self._stopped = reason
+        shown = self.window.last_snapshot
+        if shown is not None and shown.status:  # the stopped state is already on screen
+            self._on_frame(shown.step)
 
     @QtCore.Slot(int)
     def _on_frame(self, step: int) -> None:
-        if self._saved or step < self.after_steps:
+        if self._saved:
+            return
+        shown = self.window.last_snapshot
+        if self._stopped and shown is not None and shown.status and not self.window.worker.is_running:
+            self._saved = True  # stopped early: the state gone back to, with its banner
+            QtCore.QTimer.singleShot(SETTLE_MS, self._save_and_quit)
+            return
+        if step < self.after_steps:
             return
         if self.after_steps and self.window.worker.is_running:
             return  # the final, paused state is on its way
@@ -55,7 +77,13 @@ class AutoRun(QtCore.QObject):
         ok = self.window.save_screenshot(path)
         step = self.window.last_snapshot.step if self.window.last_snapshot is not None else 0
         print(f"vdq-gui: {'saved' if ok else 'could not save'} {path} (step {step})")
-        self._quit(0 if ok else 1)
+        code = 0 if ok else 1
+        if self._stopped and ok:
+            print(f"vdq-gui: training stopped early: {self._stopped}", file=sys.stderr)
+            metrics = self.window.last_snapshot.metrics if self.window.last_snapshot is not None else {}
+            finite = all(math.isfinite(v) for v in metrics.values() if isinstance(v, float))
+            code = 0 if finite and "went back to step" in self._stopped else EXIT_DIVERGED
+        self._quit(code)
 
     @QtCore.Slot(str)
     def _on_failed(self, message: str) -> None:

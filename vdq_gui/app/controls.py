@@ -24,6 +24,12 @@ EXPLANATION = (
     "<br>log P(x) ≥ E<sub>r</sub>[log q(x+u) − log r(u|x)]"
     "<br>gap = KL(r(u|x) ‖ q(u|x)).  F1: more."
 )
+# The learning-rate box's range.  Above 1 Adam diverges on every model here, but a run
+# started with --lr 100 must show 100, not the box's maximum; vdq-gui refuses values
+# outside the range.
+LEARNING_RATE_RANGE = (1e-6, 100.0)
+BATCH_SIZE_MAX = 8192
+SEED_MAX = 2**31 - 1
 NOTE_CHARS = 70  # longer notes are cut in the panel; the tooltip has them in full
 
 
@@ -83,7 +89,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.dequantizer.setToolTip("\n".join(tip for _, tip in DEQUANTIZERS))
         self.dequantizer.activated.connect(self._on_dequantizer_activated)
         self.seed = QtWidgets.QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(0, SEED_MAX)
         self.seed.setKeyboardTracking(False)
         self.seed.setToolTip("Random seed of the model's initial weights, the batches and the noise")
         self.seed.valueChanged.connect(self.seed_requested)
@@ -94,10 +100,10 @@ class ControlPanel(QtWidgets.QWidget):
     def _training_group(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Training (applies live)")
         form = QtWidgets.QFormLayout(box)
-        self.learning_rate = LogSpinBox(1e-6, 1.0)
+        self.learning_rate = LogSpinBox(*LEARNING_RATE_RANGE)
         self.learning_rate.setToolTip("Adam learning rate; arrows halve/double it. Applies at the next step.")
         self.learning_rate.valueChanged.connect(self.learning_rate_changed)
-        self.batch_size = PowerOfTwoSpinBox(1, 8192)
+        self.batch_size = PowerOfTwoSpinBox(1, BATCH_SIZE_MAX)
         self.batch_size.setToolTip("Examples per step; arrows halve/double it. Applies at the next step.")
         self.batch_size.valueChanged.connect(self.batch_size_changed)
         self.speed = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)

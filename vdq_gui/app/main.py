@@ -13,9 +13,46 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vdq_gui.cli import add_data_arguments, data_options
+from vdq_gui.cli import add_data_arguments, data_options, int_at_least, positive_float
 
 DEFAULT_DATA = "builtin:bimodal"
+# The ranges of the window's boxes (vdq_gui.app.controls; a test checks they agree), so a
+# value given here is one the window can show and the user can set back.
+LEARNING_RATE_RANGE = (1e-6, 100.0)
+BATCH_SIZE_MAX = 8192
+SEED_MAX = 2**31 - 1
+SIZE_RANGE = (200, 10000)
+
+
+def learning_rate(text: str) -> float:
+    value = positive_float(text)
+    low, high = LEARNING_RATE_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the window's range {low:g} to {high:g}")
+    return value
+
+
+def window_size(text: str) -> tuple[int, int]:
+    width, separator, height = text.lower().partition("x")
+    low, high = SIZE_RANGE
+    try:
+        size = int(width), int(height)
+    except ValueError:
+        size = None
+    if not separator or size is None or not all(low <= side <= high for side in size):
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT with sides from {low} to {high} pixels")
+    return size
+
+
+learning_rate.__name__ = window_size.__name__ = "value"
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT -> (width, height); ValueError names what is wrong."""
+    try:
+        return window_size(text)
+    except argparse.ArgumentTypeError as error:
+        raise ValueError(str(error)) from None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -23,16 +60,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("data", nargs="?", default=DEFAULT_DATA,
                         help="a data file or folder, or builtin:NAME (default: %(default)s)")
     parser.add_argument("--dequantizer", choices=("none", "uniform", "variational"), default="variational")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--learning-rate", "--lr", type=float, default=None)
-    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--seed", type=int_at_least(0, SEED_MAX), default=0)
+    parser.add_argument("--learning-rate", "--lr", type=learning_rate, default=None)
+    parser.add_argument("--batch-size", type=int_at_least(1, BATCH_SIZE_MAX), default=None)
     add_data_arguments(parser)  # the same data options as vdq-train
     run = parser.add_argument_group("automation")
     run.add_argument("--auto-start", action="store_true", help="start training at once")
-    run.add_argument("--after-steps", type=int, metavar="N", help="with --auto-start: train N steps, then pause")
+    run.add_argument("--after-steps", type=int_at_least(1), metavar="N", help="with --auto-start: train N steps, then pause")
     run.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window, then exit")
     run.add_argument("--presentation", action="store_true", help="start with larger fonts")
-    run.add_argument("--size", default="1280x720", help="window size WIDTHxHEIGHT (default %(default)s)")
+    run.add_argument("--size", type=window_size, default="1280x720", help="window size WIDTHxHEIGHT (default %(default)s)")
     run.add_argument("--worker", choices=("process", "thread"), default="process",
                      help="train in a separate process (default: painting never slows training) "
                           "or in a thread of the window's process")
@@ -71,10 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     from vdq_gui.app.window import MainWindow
     from vdq_gui.training.loop import RunSpec
 
-    spec = RunSpec(data, dequantizer=args.dequantizer, seed=args.seed,
+    spec = RunSpec.of(data, dequantizer=args.dequantizer, seed=args.seed,
                    learning_rate=args.learning_rate, batch_size=args.batch_size)
     window = MainWindow(spec, worker_factory=worker_factory(args.worker))
-    window.resize(*parse_size(args.size))
+    window.resize(*args.size)
     if args.presentation:
         window.actions["presentation"].setChecked(True)
     if args.screenshot:
@@ -119,11 +156,6 @@ def close_on_ctrl_c(window) -> None:
 
 def _do_nothing() -> None:
     pass
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    width, _, height = text.lower().partition("x")
-    return int(width), int(height)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The training worker the app uses by default: training in a process of its own.
 
-Same interface as ``vdq_gui.app.worker.TrainingWorker`` (commands, ``take_snapshot``,
-the five signals), so the window does not know which one it has.  Why a process, and the
+Same interface as ``vdq_gui.app.worker.TrainingWorker`` (``worker_base.TrainingWorkerBase``:
+commands, ``take_snapshot``, signals), so the window does not know which one it has.  Why a process, and the
 messages, are described in ``vdq_gui.training.remote``.
 
 Who does what:
@@ -21,22 +21,34 @@ import multiprocessing
 import threading
 from typing import Callable
 
-from PySide6 import QtCore
-
-from vdq_gui.app.worker import PictureSlot, WorkerCommands, picture, register
+from vdq_gui.app.worker_base import PictureSlot, SignalHooks, TrainingWorkerBase, picture, register
 from vdq_gui.training import remote
-from vdq_gui.training.loop import RunSpec, build_trainer, inspect_trainer, limit_torch_threads
+from vdq_gui.training.loop import RunSpec, build_trainer, deliver, inspect_trainer, limit_torch_threads
 
 POLL_S = 0.05  # how often the relay looks at its stop flag while the pipe is quiet
 JOIN_S = 10.0  # how long a stopping training process may take to finish its step
 
 
-class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
-    building = QtCore.Signal(str)
-    ready = QtCore.Signal(str)
-    failed = QtCore.Signal(str)
-    stopped = QtCore.Signal(str)
-    running_changed = QtCore.Signal(bool)
+class _RelayHooks(SignalHooks):
+    """The training process's news (pipe messages, see ``remote``) as the worker's signals;
+    a published state updates the replica and becomes a picture."""
+
+    def failed(self, message: str) -> None:
+        self.worker._playing = False
+        super().failed(message)
+
+    def stopped(self, reason: str) -> None:
+        self.worker._playing = False
+        super().stopped(reason)
+
+    def idle(self, command_count: int) -> None:
+        self.worker._on_idle(command_count)
+
+    def publish(self, state: dict, generation: int, trainer_generation: int, steps_per_s: float) -> None:
+        self.worker._on_state(generation, trainer_generation, steps_per_s, state)
+
+
+class ProcessTrainingWorker(TrainingWorkerBase):
 
     def __init__(self, spec: RunSpec, parent=None, build: Callable = build_trainer,
                  inspect: Callable = inspect_trainer, threads: int | None = None):
@@ -59,10 +71,19 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
         self._stepping_until = -1  # a step command, numbered: running until idle after it
         self._replica = None
         self._replica_generation = None
+        self.ended: str | None = None  # how the training process ended, until a reset starts another
+        self._hooks = _RelayHooks(self, lambda: self._generation)
         register(self)
 
     # == commands (GUI thread) ==========================================================
     def _send(self, command: str, *arguments) -> None:
+        if command in ("play", "step") and self.ended:
+            # Nothing would train: say so rather than show "Pause" over a dead process.
+            self._playing, self._stepping_until = False, -1
+            self.running_changed.emit(False)
+            self.failed.emit(f"Nothing can train: the training process ended ({self.ended}). "
+                             "Press Reset to start a new one.")
+            return
         with self._lock:
             if command != "want_picture":
                 self._commands_sent += 1
@@ -84,6 +105,7 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
 
     def reset(self, spec: RunSpec | None = None) -> None:
         """Build a fresh trainer (from ``spec``, or the current one) and pause."""
+        self.ended = None  # the relay starts a new process for this reset
         with self._lock:
             spec = spec or self._specs[self._generation]
             self._generation += 1
@@ -128,6 +150,7 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
             if ended is None:
                 break
             self._playing, self._stepping_until = False, -1
+            self.ended = ended
             self.running_changed.emit(False)
             self.failed.emit(f"The training process ended unexpectedly ({ended}). "
                              "Press Reset to start training again.")
@@ -205,22 +228,16 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
         return False
 
     # -- messages from the training process -------------------------------------------
-    def _handle(self, kind: str, *payload) -> None:
-        if kind == "state":
-            self._on_state(*payload)
-        elif kind in ("building", "ready"):
-            description, generation = payload
-            if generation == self._generation:
-                getattr(self, kind).emit(description)
-        elif kind in ("failed", "stopped"):
-            self._playing = False
-            getattr(self, kind).emit(*payload)
-        elif kind == "running_changed":
-            self.running_changed.emit(*payload)
-        elif kind == "idle":
-            with self._changed:
-                self._idle_after = self._command_base + payload[0]
-                self._changed.notify_all()
+    def _handle(self, *message) -> None:
+        deliver(self._hooks, message)
+
+    def _on_idle(self, command_count: int) -> None:
+        with self._changed:
+            self._idle_after = self._command_base + command_count
+            caught_up = self._idle_after == self._commands_sent
+            self._changed.notify_all()
+        if caught_up:
+            self.idle.emit()
 
     def _on_state(self, generation: int, trainer_generation: int, steps_per_s: float, state: dict) -> None:
         if trainer_generation != self._replica_generation:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from vdq_gui.app import dialogs, style
+from vdq_gui.app import dialogs, lifeline, style
 from vdq_gui.app.controls import OPEN_FILE, ControlPanel
 from vdq_gui.app.panels.density import DensityPanel
 from vdq_gui.app.panels.detail import DetailPanel
@@ -62,6 +62,8 @@ class MainWindow(QtWidgets.QMainWindow):
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+        self.closing = False
+        lifeline.install(self)  # a window destroyed from outside stops training too
         self._show_spec()
         self.set_font_scale(1.0)
         self.resize(1280, 720)
@@ -186,6 +188,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.worker.shutdown()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.closing = True
+        for dialog in self.findChildren(QtWidgets.QDialog):
+            dialog.reject()  # e.g. the import dialog: its exec() returns, nothing loads
         self.shutdown()
         super().closeEvent(event)
 
@@ -285,6 +290,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._show_spec()
         self.loss.clear()
         self.worker.reset(spec)
+        self.show_playing(False)  # a reset pauses: say so now, not when the worker reports it
         return True
 
     def _may_discard_run(self, what: str) -> bool:
@@ -464,13 +470,19 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_worker_failed(self, message: str) -> None:
         self.show_playing(False)
         self.statusBar().showMessage(message, 15000)
-        dialogs.show_error(self, "Training error", message)
+        self._show_banner(message, error=True)
+        if not self.closing:
+            dialogs.show_error(self, "Training error", message)
 
     @QtCore.Slot(str)
     def _on_worker_stopped(self, reason: str) -> None:
         self.show_playing(False)
-        self._show_banner(f"Training paused: {reason}. The last good state is shown; "
-                          "try a smaller learning rate, then press Play.", error=True)
+        if "went back to step" in reason:
+            advice = (f"Its state is shown. Try a smaller learning rate (now {self.controls.learning_rate.value():.3g}), "
+                      "then press Play; Reset starts over.")
+        else:
+            advice = "Press Reset to start over (perhaps with a smaller learning rate)."
+        self._show_banner(f"Training paused: {reason}. {advice}", error=True)
 
     @QtCore.Slot(bool)
     def _on_worker_running_changed(self, running: bool) -> None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import torch
 
+from vdq_gui.training.config import OBJECTIVES, R_OBJECTIVES  # noqa: F401 (re-exported)
+
 LN2 = math.log(2.0)
 QUADRATURE_NODES = 256  # nodes per bin for 1-D expectations over r
 
@@ -133,11 +135,8 @@ def expected_bound_bpd_1d(density, dequantizer, x: torch.Tensor, levels: int) ->
 #     Renyi  1/(1-alpha) log (1/M) sum_m w_m^(1-alpha)            (0 < alpha < 1)
 #
 # and ELBO <= Renyi-alpha <= IW-M <= log P(x) in expectation (Renyi decreases in alpha).
-OBJECTIVES = ("elbo", "iw", "renyi")
-# How r is trained in 1-D: "all-bins" adds mean_x KL(r(.|x) || q(.|x)) over every bin with q
-# held fixed (q's objective is unchanged); "flowpp" is the plain Flow++ objective, where r
-# only learns in bins that appear in the training batches.
-R_OBJECTIVES = ("all-bins", "flowpp")
+# The names (OBJECTIVES, and R_OBJECTIVES for how r is trained in 1-D) live in the
+# torch-free training/config.py, so that the window can offer them before torch loads.
 
 
 def uses_path_derivative(dequantizer) -> bool:

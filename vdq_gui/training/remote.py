@@ -11,22 +11,21 @@ the pipe.  A picture is sent as the trainer's exported *state* (parameters, scal
 the log rows not sent yet: a few kB), not as a snapshot: the GUI process inspects a
 replica, so inspection costs the training process nothing.
 
-Messages, GUI process -> training process: (command, *arguments) for a TrainingLoop
-command in ``COMMANDS``.  Training process -> GUI process: ("building", description,
-generation), ("ready", description, generation), ("failed", message), ("stopped", reason),
-("running_changed", running), ("idle", command_count), and
-("state", generation, trainer_generation, steps_per_s, state).
+Messages, GUI process -> training process: (command, *arguments) for a command of
+``loop.COMMANDS``.  Training process -> GUI process: (hook, *arguments) for a hook of
+``loop.HOOKS`` with the arguments of that ``LoopHooks`` method, except that "publish"
+carries the trainer's exported state instead of the trainer:
+("publish", state, generation, trainer_generation, steps_per_s).
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+import traceback
 from typing import Callable
 
 from vdq_gui.training.loop import LoopHooks, RunSpec, TrainingLoop, build_trainer, limit_torch_threads
-
-COMMANDS = frozenset({"play", "pause", "step", "reset", "set_setting", "set_speed", "want_picture", "stop"})
 
 
 class PipeHooks(LoopHooks):
@@ -59,7 +58,7 @@ class PipeHooks(LoopHooks):
         if trainer is not self._trainer:  # a new trainer: its replica starts from an empty log
             self._trainer, self._rows_sent = trainer, 0
         state = trainer.export_state(self._rows_sent)
-        self.conn.send(("state", generation, trainer_generation, steps_per_s, state))
+        self.conn.send(("publish", state, generation, trainer_generation, steps_per_s))
         self._rows_sent = state["log_length"]  # every state is delivered, in order
 
 
@@ -71,8 +70,10 @@ def read_commands(conn, loop: TrainingLoop) -> None:
         except (EOFError, OSError):
             loop.stop()
             return
-        if command in COMMANDS:
-            getattr(loop, command)(*arguments)
+        try:
+            loop.apply(command, *arguments)
+        except Exception:  # a bad message must not end the reader: training goes on
+            traceback.print_exc()
         if command == "stop":
             return
 

@@ -29,87 +29,12 @@ from vdq_gui.data.dataset import DiscreteData
 from vdq_gui.models.density1d import LogisticMixture1D
 from vdq_gui.models.dequantizers import DEQUANTIZERS, make_dequantizer
 from vdq_gui.models.imageflow import ImageFlow
+from vdq_gui.training.config import MAX_IW_SAMPLES, MAX_SEED, TrainConfig, check_learning_rate  # noqa: F401
 from vdq_gui.training.history import TrainingLog
 from vdq_gui.training.objective import (OBJECTIVES, R_OBJECTIVES, all_bins_r_loss, bin_bounds_1d, dims_of,
                                         importance_weighted_log_likelihood, nats_to_bpd, negative_bound,
                                         r_samples_per_bin, training_objective)
 from vdq_gui.training import evaluation
-
-
-@dataclass
-class TrainConfig:
-    """Hyperparameters.  ``None`` means the default for the kind of data (1-D / images)."""
-
-    dequantizer: str = "variational"
-    seed: int = 0
-    # Training objective (see vdq_gui.training.objective): "elbo" | "iw" | "renyi", with
-    # ``train_samples`` draws of u per example (None: 1 for elbo, 8 for iw and renyi) and
-    # Renyi's ``alpha`` in (0, 1).
-    objective: str = "elbo"
-    train_samples: int | None = None
-    alpha: float = 0.5
-    # How the 1-D variational r learns: "flowpp" (the plain objective only: r learns only in
-    # bins the training batches show) or "all-bins" (also towards q(u|x) in every bin, q held
-    # fixed).  Measured on the three small files of issue 11 (3000 steps, 3 seeds) the
-    # all-bins term did not lower the final gap (r's lag behind a moving q dominates) and
-    # makes a step 1.7x as slow; what does lower it is ``Trainer.catch_up_noise`` before
-    # results are reported (0.002-0.008 -> ~1e-4 bits/dim), which vdq-train does by default.
-    # Ignored for images and fixed noise.
-    r_objective: str = "flowpp"
-    learning_rate: float | None = None
-    batch_size: int | None = None
-    grad_clip: float = 10.0
-    val_fraction: float = 0.1
-    iw_samples: int = 16
-    eval_every: int | None = None  # None: the default for the kind of data (DEFAULTS)
-    eval_examples: int | None = None
-    log_every: int = 5
-    # 1-D model sizes
-    components: int = 16
-    noise_layers: int = 2
-    noise_components: int = 4
-    # image model sizes (r is kept smaller than q, as in Flow++: its job is easier)
-    hidden: int = 32
-    noise_hidden: int | None = None  # default: hidden // 2
-    noise_couplings: int = 3
-
-    def __post_init__(self) -> None:
-        if self.dequantizer not in DEQUANTIZERS:
-            raise ValueError(f"unknown dequantizer {self.dequantizer!r}; choose one of {', '.join(DEQUANTIZERS)}")
-        if self.objective not in OBJECTIVES:
-            raise ValueError(f"unknown objective {self.objective!r}; choose one of {', '.join(OBJECTIVES)}")
-        if self.r_objective not in R_OBJECTIVES:
-            raise ValueError(f"unknown r objective {self.r_objective!r}; choose one of {', '.join(R_OBJECTIVES)}")
-        if self.objective == "renyi" and not 0.0 < float(self.alpha) < 1.0:
-            raise ValueError(f"alpha must lie strictly between 0 and 1 (got {self.alpha}); "
-                             "alpha -> 0 is the iw objective, alpha -> 1 the elbo")
-        for name in ("eval_every", "log_every", "iw_samples", "eval_examples", "components", "hidden",
-                     "train_samples"):
-            if getattr(self, name) is not None and int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be at least 1")
-        if not 0 <= int(self.seed) <= MAX_SEED:
-            raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}")
-        if int(self.iw_samples) > MAX_IW_SAMPLES:
-            raise ValueError(f"iw_samples must be at most {MAX_IW_SAMPLES}")
-        if not 0.0 < self.val_fraction < 1.0:  # also refuses NaN
-            raise ValueError("val_fraction must lie strictly between 0 and 1")
-        if self.learning_rate is not None:
-            check_learning_rate(self.learning_rate)
-        if not (math.isfinite(self.grad_clip) and self.grad_clip > 0):
-            raise ValueError(f"grad_clip must be a finite number above 0, not {self.grad_clip}")
-        if self.batch_size is not None and int(self.batch_size) < 1:
-            raise ValueError("batch_size must be at least 1")
-
-
-MAX_SEED = 2**32 - 1  # the evaluation generator's seed (seed * 1_000_003 + step) must stay below 2**64
-MAX_IW_SAMPLES = 4096  # M samples for every validation example: beyond this, memory and time explode
-
-
-def check_learning_rate(value: float) -> float:
-    """A learning rate is a finite number above 0 (inf or NaN poison the first step)."""
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-        raise ValueError(f"learning rate must be a finite number above 0, not {value}")
-    return float(value)
 
 
 # A copy of the parameters and the optimizer's state is kept every CHECKPOINT_EVERY steps
@@ -156,6 +81,9 @@ class Trainer:
     def __init__(self, data: DiscreteData, config: TrainConfig | None = None):
         self.data = data
         self.config = config or TrainConfig()
+        if self.config.dequantizer not in DEQUANTIZERS:
+            raise ValueError(f"unknown dequantizer {self.config.dequantizer!r}; "
+                             f"choose one of {', '.join(DEQUANTIZERS)}")
         defaults = DEFAULTS[data.kind]
         self._learning_rate = float(self.config.learning_rate or defaults["learning_rate"])
         self._batch_size = int(self.config.batch_size or defaults["batch_size"])
@@ -168,7 +96,11 @@ class Trainer:
         self.r_all_bins = (data.kind == "1d" and self.config.r_objective == "all-bins"
                            and any(True for _ in self.dequantizer.parameters()))
         self.data_pmf = data.histogram()  # once: for large image sets a bincount is not free
-        self._generator = torch.Generator().manual_seed(self.config.seed)
+        # Batches and noise draw from separate generators: runs that differ only in their
+        # dequantizer (compare mode) then see the same batches in the same order, although
+        # each dequantizer draws a different amount of noise.
+        self._batch_generator = torch.Generator().manual_seed(self.config.seed)
+        self._generator = torch.Generator().manual_seed(self.config.seed + 1_000_003)
         self._params = self.parameters()  # fixed after construction; step() reuses the list
         self.optimizer = torch.optim.Adam(self._params, lr=self._learning_rate)
         self.log = TrainingLog()
@@ -294,7 +226,7 @@ class Trainer:
         whether to stop.
         """
         started = time.perf_counter()
-        idx = torch.randint(self.x_train.shape[0], (self._batch_size,), generator=self._generator)
+        idx = torch.randint(self.x_train.shape[0], (self._batch_size,), generator=self._batch_generator)
         result, total = self._batch_loss(self.x_train[idx])
         self.optimizer.zero_grad(set_to_none=True)
         # One read of the loss serves the finiteness check and the metrics (each tensor

@@ -158,3 +158,13 @@ def fixed_view(plot: pg.PlotItem) -> None:
     plot.showGrid(x=False, y=False)
 
 
+
+
+def finite_peak(array, default: float = 0.0) -> float:
+    """The largest finite value, or ``default``: a state with NaN or inf in it (training
+    that could not go back to a finite state) must not turn the axes into NaN."""
+    import numpy as np
+
+    values = np.asarray(array, dtype=float)
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else float(default)

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 
 from vdq_gui.app import style
 from vdq_gui.app.panels.axes import LevelAxis
-from vdq_gui.app.panels.base import PlotPanel, fixed_view, style_plot
+from vdq_gui.app.panels.base import PlotPanel, finite_peak, fixed_view, style_plot
 from vdq_gui.app.panels.fastcurve import FastCurve, cache_rendering
 from vdq_gui.app.panels.interaction import AutoFit, BinBand, ClickToBin, CornerText, Crosshair
 
@@ -90,8 +90,8 @@ class DensityPanel(PlotPanel):
     def _visible_max(self, snapshot) -> float:
         # Spikes (dequantizer none) can reach huge densities; cap the automatic range so the
         # data stays readable and the spikes visibly run off the top.
-        peak = max(float(np.nanmax(snapshot.data_pmf)), float(np.nanmax(snapshot.model_pmf)))
-        curve = float(np.nanmax(snapshot.q_density)) if snapshot.q_density.size else 0.0
+        peak = max(finite_peak(snapshot.data_pmf), finite_peak(snapshot.model_pmf), 1e-9)
+        curve = finite_peak(snapshot.q_density)
         return max(peak, min(curve, 3.0 * peak))
 
     def _set_levels(self, levels: int, origin: float, value_step: float) -> None:

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 
 from vdq_gui.app import style
 from vdq_gui.app.panels.axes import bin_label
-from vdq_gui.app.panels.base import PlotPanel, fixed_view, style_plot
+from vdq_gui.app.panels.base import PlotPanel, finite_peak, fixed_view, style_plot
 from vdq_gui.app.panels.fastcurve import FastCurve, cache_rendering
 from vdq_gui.app.panels.interaction import AutoFit, CornerText, Crosshair
 
@@ -73,9 +73,9 @@ class DetailPanel(PlotPanel):
             self.header.caption.setText(CAPTION if has_posterior else "histogram of the noise on these pixels")
         self.info.set_html(self._info_html(snapshot, level))
         if force_fit or self.fit.due():
-            top = np.nanmax(noise_row) if noise_row.size else 1.0
+            top = finite_peak(noise_row, 1.0)
             if has_posterior:
-                top = max(top, float(np.nanmax(snapshot.posterior_density[level])))
+                top = max(top, finite_peak(snapshot.posterior_density[level]))
             self.fit.fit_y(0.0, max(1.5, min(float(top), 50.0)), force=force_fit)
 
     def _info_html(self, snapshot, level: int) -> str:

@@ -99,7 +99,7 @@ def noise_nodes_1d(dequantizer, levels: int, nodes: int = QUADRATURE_NODES) -> t
         return torch.zeros(levels, nodes), torch.zeros(levels, nodes)
     if dequantizer.name == "uniform":
         return quantiles.expand(levels, nodes), torch.zeros(levels, nodes)
-    eps = math.sqrt(2.0) * torch.erfinv(2.0 * quantiles - 1.0)
+    eps = dequantizer.base.icdf(quantiles)
     return dequantizer.transform(eps.unsqueeze(0), dequantizer.bin_params().unsqueeze(1))
 
 

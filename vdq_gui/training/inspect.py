@@ -67,15 +67,16 @@ def noise_cells(levels: int) -> int:
     return NOISE_GRID if levels <= 128 else NOISE_GRID // 2
 
 
-# The bound ladder: IW-M for these M, from LADDER_DRAWS draws of u per bin (fewer for
-# large K, so that a snapshot stays cheap: 4096 draws in all, at least 16 a bin).
+# The bound ladder: IW-M for these M, from LADDER_DRAWS draws of u in all (at least 16
+# and at most 256 a bin, so that a snapshot stays cheap and IW-64 averages several groups
+# where K is small).
 LADDER_SAMPLES = (1, 4, 16, 64)
 LADDER_DRAWS = 4096
 LADDER_SEED = 20_161  # a fixed generator: the ladder moves only when q or r do, not from noise
 
 
 def ladder_draws(levels: int) -> int:
-    return int(np.clip(LADDER_DRAWS // levels, LADDER_SAMPLES[2], LADDER_SAMPLES[-1]))
+    return int(np.clip(LADDER_DRAWS // levels, LADDER_SAMPLES[2], 4 * LADDER_SAMPLES[-1]))
 
 
 @torch.no_grad()

@@ -261,6 +261,11 @@ class LogisticBase:
     def icdf(v: torch.Tensor) -> torch.Tensor:
         return torch.logit(v)
 
+    @staticmethod
+    def from_logit(s: torch.Tensor) -> torch.Tensor:
+        """F^-1(sigmoid(s)): the base variable whose CDF coordinate has logit s."""
+        return s
+
 
 class NormalBase:
     """The standard normal."""
@@ -278,4 +283,9 @@ class NormalBase:
 
     @staticmethod
     def icdf(v: torch.Tensor) -> torch.Tensor:
-        return math.sqrt(2.0) * torch.erfinv(2.0 * v - 1.0)
+        return torch.special.ndtri(v)
+
+    @staticmethod
+    def from_logit(s: torch.Tensor) -> torch.Tensor:
+        """F^-1(sigmoid(s)), from the smaller tail on each side (no cancellation near v = 1)."""
+        return torch.where(s > 0, -torch.special.ndtri(torch.sigmoid(-s)), torch.special.ndtri(torch.sigmoid(s)))

@@ -72,10 +72,9 @@ def fraction(text: str) -> float:
 positive_float.__name__ = finite_float.__name__ = fraction.__name__ = "number"
 
 
-# The trainer's limits (vdq_gui.training.trainer), repeated here so that parsing the
-# arguments does not import torch; tests/test_cli.py checks they agree.
-MAX_SEED = 2**32 - 1
-MAX_IW_SAMPLES = 4096
+# The trainer's limits and names, from its torch-free configuration module: parsing the
+# arguments must not import torch.
+from vdq_gui.training.config import MAX_IW_SAMPLES, MAX_SEED, OBJECTIVES, R_OBJECTIVES  # noqa: E402
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="batch size (default 512 for 1-D, 64 for images; at most the training set)")
     train.add_argument("--grad-clip", type=positive_float, default=10.0, help="gradient norm limit (default 10)")
     train.add_argument("--val-fraction", type=fraction, default=0.1)
+    train.add_argument("--objective", choices=OBJECTIVES, default="elbo",
+                       help="training objective: the ELBO, importance-weighted or Renyi-alpha bound")
+    train.add_argument("--train-samples", type=int_at_least(1, MAX_IW_SAMPLES),
+                       help="draws of u per example for the objective (default 1 for elbo, 8 for iw/renyi)")
+    train.add_argument("--alpha", type=fraction, default=0.5,
+                       help="alpha of the Renyi objective, in (0, 1)")
+    train.add_argument("--r-objective", choices=R_OBJECTIVES, default="flowpp",
+                       help="1-D variational r: the plain Flow++ objective, or also towards q(u|x) in every bin")
+    train.add_argument("--r-catch-up", type=int_at_least(0), metavar="STEPS",
+                       help="r-only steps towards the final q before reporting (1-D variational; default 1000, 0: none)")
     train.add_argument("--iw-samples", type=int_at_least(1, MAX_IW_SAMPLES), default=16,
                        help="samples M of the importance-weighted bound")
     train.add_argument("--eval-every", type=int_at_least(1), help="steps between evaluations (default 200)")
@@ -141,7 +150,8 @@ def train_config(args: argparse.Namespace):
 
     return TrainConfig(dequantizer=args.dequantizer, seed=args.seed, learning_rate=args.lr,
                        batch_size=args.batch_size, grad_clip=args.grad_clip, val_fraction=args.val_fraction,
-                       iw_samples=args.iw_samples, eval_every=args.eval_every)
+                       iw_samples=args.iw_samples, eval_every=args.eval_every, objective=args.objective,
+                       train_samples=args.train_samples, alpha=args.alpha, r_objective=args.r_objective)
 
 
 class Interrupted(Exception):
@@ -159,7 +169,7 @@ def run(args: argparse.Namespace) -> dict:
     import torch
 
     from vdq_gui.data.loaders import load_data
-    from vdq_gui.training.trainer import Trainer
+    from vdq_gui.training.trainer import CATCH_UP_STEPS, Trainer
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -177,8 +187,9 @@ def run(args: argparse.Namespace) -> dict:
         _train_with_progress(trainer, args.steps, quiet=args.quiet)
     except KeyboardInterrupt:
         notes.append(f"stopped by Ctrl+C after {trainer.step_count:,} of {args.steps:,} steps")
-        raise Interrupted(_finish(trainer, out, started, args, notes, quiet=True)) from None
-    return _finish(trainer, out, started, args, notes, quiet=args.quiet)
+        raise Interrupted(_finish(trainer, out, started, args, notes, quiet=True, catch_up=0)) from None
+    catch_up = CATCH_UP_STEPS if args.r_catch_up is None else args.r_catch_up
+    return _finish(trainer, out, started, args, notes, quiet=args.quiet, catch_up=catch_up)
 
 
 def check_writable(out: Path) -> None:
@@ -194,38 +205,53 @@ def check_writable(out: Path) -> None:
         raise OSError(f"cannot write the output folder {out}: {error.strerror or error}") from None
 
 
-def _finish(trainer, out: Path, started: float, args, notes: list, quiet: bool) -> dict:
-    """Final evaluation (with a progress bar when it is long) and both files."""
-    final = evaluate_in_chunks(trainer, quiet)
-    summary = _summary(trainer, final, time.perf_counter() - started, args)
+def _finish(trainer, out: Path, started: float, args, notes: list, quiet: bool, catch_up: int) -> dict:
+    """r's catch-up with the final q (1-D variational), the final evaluation on the
+    validation split and on all data (with a progress bar when it is long), both files."""
+    before = None
+    if trainer.data.kind == "1d" and catch_up and not trainer.stopped_reason and list(trainer.dequantizer.parameters()):
+        before = _figures(evaluate_in_chunks(trainer, quiet=True), evaluate_in_chunks(trainer, trainer.x_all))
+        trainer.catch_up_noise(catch_up)
+    final = evaluate_in_chunks(trainer, quiet=quiet)
+    all_data = evaluate_in_chunks(trainer, trainer.x_all, quiet=quiet)
+    summary = _summary(trainer, final, all_data, time.perf_counter() - started, args)
+    summary["before_catch_up"] = before
     summary["notes"] = summary["notes"] + notes
     trainer.log.write_csv(out / "metrics.csv")
     (out / "summary.json").write_text(json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
     return summary
 
 
-def evaluate_in_chunks(trainer, quiet: bool = True) -> dict:
-    """The trainer's evaluation on the whole validation set, EVAL_CHUNK examples at a time
-    (a bar shows progress when there is more than one chunk: 10^6 validation values take
-    minutes).  Every value but ``iw_samples`` is a mean over examples, so chunk means
-    weighted by chunk size give the same mean."""
+def evaluate_in_chunks(trainer, x=None, quiet: bool = True) -> dict:
+    """The trainer's evaluation on all of ``x`` (default: the validation split), EVAL_CHUNK
+    examples at a time (a bar shows progress when there is more than one chunk: 10^6
+    values take minutes).  Every figure is a mean over examples, so chunk means weighted by
+    chunk size give the same mean; standard errors are pooled exactly from each chunk's
+    size, mean and standard error (within- and between-chunk spread)."""
     from tqdm import tqdm
 
-    x_val = trainer.x_val
-    total = int(x_val.shape[0])
+    x = trainer.x_val if x is None else x
+    total = int(x.shape[0])
     if total <= EVAL_CHUNK:
-        return trainer.evaluate(max_examples=total)
-    sums: dict[str, float] = {}
+        return trainer.evaluate(x, max_examples=total)
+    parts = []
     with tqdm(total=total, disable=quiet, unit="example", desc="evaluating", file=sys.stderr,
               dynamic_ncols=True) as bar:
         for start in range(0, total, EVAL_CHUNK):
-            chunk = x_val[start:start + EVAL_CHUNK]
-            part = trainer.evaluate(chunk, max_examples=int(chunk.shape[0]))
-            for key, value in part.items():
-                sums[key] = sums.get(key, 0.0) + value * int(chunk.shape[0])
+            chunk = x[start:start + EVAL_CHUNK]
+            parts.append((int(chunk.shape[0]), trainer.evaluate(chunk, max_examples=int(chunk.shape[0]))))
             bar.update(int(chunk.shape[0]))
-    out = {key: value / total for key, value in sums.items()}
-    out["iw_samples"] = part["iw_samples"]
+    out = {"iw_samples": parts[-1][1]["iw_samples"]}
+    for key in parts[0][1]:
+        if key == "iw_samples" or key.endswith("_se"):
+            continue
+        mean = sum(n * part[key] for n, part in parts) / total
+        out[key] = mean
+        se_key = key.replace("_bpd", "_se") if key != "val_bound_bpd" else "val_bound_se"
+        if se_key in parts[0][1]:
+            # var_i = se_i^2 n_i (ddof 1); total sum of squares = within + between chunks.
+            squares = sum((n - 1) * part[se_key] ** 2 * n + n * (part[key] - mean) ** 2 for n, part in parts)
+            out[se_key] = math.sqrt(squares / (total - 1) / total)
     return out
 
 
@@ -253,8 +279,40 @@ def _train_with_progress(trainer, steps: int, quiet: bool) -> None:
                 bar.set_postfix(bound=f"{metrics['bound_bpd']:.4f} bits/dim", refresh=False)
 
 
-def _summary(trainer, final: dict, seconds: float, args: argparse.Namespace) -> dict:
+def _figures(evaluation: dict, all_data: dict | None = None) -> dict:
+    """summary.json's names for one evaluation: the figure, its standard error beside it."""
+    names = {"bits_per_dim": "val_bound", "iw_bits_per_dim": "iw_bound", "exact_bits_per_dim": "exact",
+             "gap_bits_per_dim": "gap", "point_density_bits_per_dim": "point_density"}
+    out = {}
+    for name, key in names.items():
+        value = evaluation.get(f"{key}_bpd")
+        out[name] = value
+        out[f"{name}_se"] = evaluation.get(f"{key}_se")
+    if all_data is not None:
+        out["all_data"] = _figures(all_data)
+    return out
+
+
+def _last_evaluations(trainer, count: int = 5) -> dict:
+    """Mean and spread of the last ``count`` periodic evaluations on the validation split (a
+    single final figure is one point of a curve that wanders while q and r move)."""
+    import numpy as np
+
+    steps = np.asarray(trainer.log.column("step"))
+    out: dict = {}
+    for name, column in (("bits_per_dim", "val_bound"), ("exact_bits_per_dim", "exact"), ("gap_bits_per_dim", "gap")):
+        values = np.asarray(trainer.log.column(column))
+        finite = np.flatnonzero(np.isfinite(values))[-count:]
+        if finite.size:
+            out[name] = {"mean": float(values[finite].mean()),
+                         "std": float(values[finite].std(ddof=1)) if finite.size > 1 else 0.0}
+            out["steps"] = [int(s) for s in steps[finite]]
+    return out
+
+
+def _summary(trainer, final: dict, all_data: dict, seconds: float, args: argparse.Namespace) -> dict:
     data = trainer.data
+    figures = _figures(final, all_data)
     return {
         "data": data.source, "name": data.name, "kind": data.kind, "dequantizer": trainer.dequantizer.name,
         "is_bound": trainer.is_bound, "levels": data.levels, "origin": data.origin, "value_step": data.step,
@@ -262,6 +320,12 @@ def _summary(trainer, final: dict, seconds: float, args: argparse.Namespace) -> 
         "bits_per_dim": final["val_bound_bpd"], "iw_bits_per_dim": final["iw_bound_bpd"],
         "iw_samples": int(final["iw_samples"]), "exact_bits_per_dim": final.get("exact_bpd"),
         "gap_bits_per_dim": final.get("gap_bpd"), "validation_examples": int(trainer.x_val.shape[0]),
+        **{k: v for k, v in figures.items() if k.endswith("_se") or k in ("point_density_bits_per_dim", "all_data")},
+        "evaluated_at_step": trainer.step_count, "r_catch_up_steps": trainer.catch_up_steps,
+        "last_evaluations": _last_evaluations(trainer),
+        "objective": trainer.config.objective, "train_samples": trainer.train_samples,
+        "alpha": trainer.config.alpha if trainer.config.objective == "renyi" else None,
+        "r_objective": trainer.config.r_objective,
         "seconds": seconds, "train_seconds": trainer.elapsed_s, "stopped_reason": trainer.stopped_reason,
         "restored_step": trainer.restored_step,
         "learning_rate": trainer.learning_rate, "batch_size": trainer.batch_size,
@@ -296,11 +360,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_result(summary: dict, out) -> None:
-    exact = summary["exact_bits_per_dim"]
-    print(f"{summary['dequantizer']}: bound {summary['bits_per_dim']:.4f} bits/dim, "
-          f"IW({summary['iw_samples']}) {summary['iw_bits_per_dim']:.4f}"
-          + (f", exact {exact:.4f}, gap {summary['gap_bits_per_dim']:.4f}" if exact is not None else "")
-          + f" after {summary['steps']} steps in {summary['seconds']:.1f} s -> {out}")
+    print(f"{summary['dequantizer']} ({summary['objective']}), after {summary['steps']} steps"
+          + (f" and {summary['r_catch_up_steps']} r catch-up steps" if summary["r_catch_up_steps"] else "")
+          + f" in {summary['seconds']:.1f} s -> {out}")
+    print(_figure_line(f"validation ({summary['validation_examples']})", summary, summary["iw_samples"]))
+    if summary.get("all_data"):
+        print(_figure_line(f"all data ({summary['examples']})", summary["all_data"], summary["iw_samples"]))
+
+
+def _figure_line(label: str, figures: dict, iw_samples: int) -> str:
+    """bits/dim +- standard error, e.g. ``bound 3.8521 ± 0.0123``."""
+    def one(name: str, key: str, digits: int = 4) -> str:
+        value, error = figures.get(f"{key}bits_per_dim"), figures.get(f"{key}bits_per_dim_se")
+        if value is None:
+            return ""
+        text = f", {name} {value:.{digits}f}"
+        return text + (f" ± {error:.{digits}f}" if error is not None and error == error else "")
+
+    return (f"  {label}: " + (one("bound", "") + one(f"IW({iw_samples})", "iw_") + one("exact", "exact_")
+                              + one("gap", "gap_", 5)).lstrip(", ") + " bits/dim")
 
 
 if __name__ == "__main__":

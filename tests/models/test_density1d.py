@@ -43,3 +43,14 @@ def test_narrow_spikes_stay_finite():
     assert torch.exp(model.log_mass_all()).sum().item() == pytest.approx(1.0, abs=1e-9)
     peak = model.log_prob(model.raw_means[:1] * 32)
     assert math.isfinite(peak.item())
+
+
+def test_smooth_floor_keeps_a_gradient_below_the_floor():
+    from vdq_gui.models.density1d import smooth_floor
+
+    value = torch.linspace(-12.0, 2.0, 50, dtype=torch.float64, requires_grad=True)
+    floored = smooth_floor(value, -5.3)
+    floored.sum().backward()
+    assert (floored > -5.3).all()
+    assert (value.grad > 0).all(), "a hard clamp would give zero gradient below the floor"
+    assert torch.allclose(floored[-1], value[-1], atol=1e-6)  # far above: unchanged

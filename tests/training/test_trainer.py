@@ -145,3 +145,18 @@ def test_runs_that_differ_only_in_the_dequantizer_see_the_same_batches(bimodal_s
             trainer.step()
         seen[name] = torch.stack(batches)
     assert torch.equal(seen["uniform"], seen["variational"])
+
+
+def test_none_collapses_steadily_into_spikes(bimodal_small):
+    # The continuous "likelihood" (log q at the integer points) improves steadily, with no
+    # jump back up of the smoothed loss once spikes have formed (issue 11, item 8).
+    trainer = Trainer(bimodal_small, TrainConfig(dequantizer="none", seed=0, eval_every=500))
+    start = trainer.evaluate()
+    losses = []
+    for _ in range(1500):
+        losses.append(trainer.step()["bound_bpd"])
+    smooth = np.convolve(losses, np.ones(20) / 20, mode="valid")
+    assert (smooth - np.minimum.accumulate(smooth)).max() < 0.3
+    end = trainer.evaluate()
+    assert end["point_density_bpd"] < start["point_density_bpd"] - 0.3
+    assert end["point_density_bpd"] < end["exact_bpd"], "a density at points is not a probability"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from vdq_gui.models.bijections import Bijection
+
 
 def checkerboard_mask(channels: int, height: int, width: int, parity: int) -> torch.Tensor:
     """1 on the kept squares of a checkerboard (same pattern in every channel)."""
@@ -29,6 +31,18 @@ def channel_mask(channels: int, height: int, width: int, parity: int) -> torch.T
     else:
         keep[half:] = 1.0
     return keep.expand(channels, height, width).clone()
+
+
+class Squeeze2x2(Bijection):
+    """(B, C, H, W) -> (B, 4C, H/2, W/2) as a step of a flow: a permutation, log-det 0."""
+
+    event_dim = 3
+
+    def forward(self, x, cond=None):
+        return squeeze2x2(x), x.new_zeros(x.shape[0])
+
+    def inverse(self, y, cond=None):
+        return unsqueeze2x2(y), y.new_zeros(y.shape[0])
 
 
 def squeeze2x2(x: torch.Tensor) -> torch.Tensor:
@@ -64,11 +78,14 @@ class CouplingNet(nn.Module):
         return raw_s, t
 
 
-class AffineCoupling(nn.Module):
+class AffineCoupling(Bijection):
     """z' = mask * z + (1 - mask) * (z * exp(s) + t), (s, t) = net(mask * z [, context]).
 
     ``s`` is bounded by ``scale * tanh`` so that one bad step cannot blow up exp(s).
+    ``cond`` is the context feature map (noise flow) or None (q).
     """
+
+    event_dim = 3
 
     def __init__(self, mask: torch.Tensor, hidden: int, context_channels: int = 0):
         super().__init__()

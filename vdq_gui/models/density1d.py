@@ -14,9 +14,21 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from vdq_gui.models.logistic import log_sigmoid_diff, logistic_log_pdf
+
+
+def smooth_floor(value: torch.Tensor, floor: float, softness: float = 0.5) -> torch.Tensor:
+    """floor + softness * softplus((value - floor) / softness): ``value`` far above the floor,
+    ``floor`` far below, smooth in between with a gradient everywhere.
+
+    A hard clamp has no gradient below its floor: with ``none`` a spike that reached the
+    floor and then drifted off its integer point could not widen again (its raw scale had
+    run on below the floor), so the loss jumped back up and stayed there ("the spike pops").
+    """
+    return floor + softness * F.softplus((value - floor) / softness)
 
 
 class LogisticMixture1D(nn.Module):
@@ -38,7 +50,7 @@ class LogisticMixture1D(nn.Module):
     def _params(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         log_weights = torch.log_softmax(self.logits, dim=0)
         means = self.raw_means * self.levels
-        log_scales = (self.raw_log_scales + math.log(self.levels)).clamp_min(self.min_log_scale)
+        log_scales = smooth_floor(self.raw_log_scales + math.log(self.levels), self.min_log_scale)
         return log_weights, means, log_scales
 
     def _log_normaliser(self, log_weights, means, log_scales) -> torch.Tensor:

@@ -1,12 +1,11 @@
-"""Dequantizers: the noise distribution r(u | x) on [0, 1)^D added to each discrete x.
+"""Dequantizers: the noise distribution r(u | x) on [0, 1)^D added to each discrete x,
+and their registry ``DEQUANTIZERS`` / ``make_dequantizer``.
 
-All share one interface::
+All share one interface (``vdq_gui.models.dequantizer_base``)::
 
     u, log_r = dequantizer(x, generator)   # reparameterised sample and log r(u|x)
 
-``x`` is a LongTensor of levels (shape (B,) for 1-D, (B, C, H, W) for images); ``u`` has
-the same shape as float; ``log_r`` has shape (B,), summed over the dimensions of one
-example.  Training maximises E_r[log q(x+u) - log r(u|x)], a lower bound on log P(x)
+Training maximises E_r[log q(x+u) - log r(u|x)], a lower bound on log P(x)
 whose gap is KL(r(u|x) || q(u|x)).
 
 - ``none``: u = 0.  q is fitted on the integer points themselves.  This is *not* a
@@ -20,19 +19,12 @@ whose gap is KL(r(u|x) || q(u|x)).
 from __future__ import annotations
 
 import torch
-from torch import nn
+
+from vdq_gui.models.dequantizer_base import Dequantizer
+from vdq_gui.models.noiseflow1d import VariationalDequantizer1D
+from vdq_gui.models.noiseflow_image import VariationalDequantizerImage
 
 DEQUANTIZERS = ("none", "uniform", "variational")
-
-
-class Dequantizer(nn.Module):
-    """Base class.  ``is_bound`` says whether E[log q - log r] bounds log P(x)."""
-
-    name = "base"
-    is_bound = True
-
-    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
-        raise NotImplementedError
 
 
 class NoDequantizer(Dequantizer):
@@ -68,10 +60,6 @@ def make_dequantizer(name: str, kind: str, levels: int, image_shape=None, **size
         return UniformDequantizer()
     if name == "variational":
         if kind == "1d":
-            from vdq_gui.models.noiseflow1d import VariationalDequantizer1D
-
             return VariationalDequantizer1D(levels, **sizes)
-        from vdq_gui.models.noiseflow_image import VariationalDequantizerImage
-
         return VariationalDequantizerImage(levels, image_shape, **sizes)
     raise ValueError(f"unknown dequantizer {name!r}; choose one of {', '.join(DEQUANTIZERS)}")

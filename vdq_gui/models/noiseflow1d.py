@@ -1,18 +1,28 @@
 """Variational dequantization for 1-D data: r(u | x) is a flow conditioned on the bin x.
 
-The flow, read from noise to u (Flow++, Ho et al. 2019, in one dimension):
+The flow, read from noise to u (Flow++, Ho et al. 2019, in one dimension), a list of
+bijections (``vdq_gui.models.bijections``):
 
-    eps ~ N(0, 1)
-    z   = m(x) + exp(l(x)) * eps                              conditional affine
-    z   = exp(a(x)) * logit(MixLogisticCDF(z; x)) + b(x)      repeated ``layers`` times
-    u   = sigmoid(z)                                          onto (0, 1)
+    eps ~ Logistic(0, 1)
+    z   = m(x) + exp(l(x)) * eps                              Affine
+    z   = exp(a(x)) * logit(MixLogisticCDF(z; x)) + b(x)      MixtureLogisticLogit, Affine;
+                                                              ``layers`` times
+    u   = sigmoid(z)                                          Sigmoid, onto (0, 1)
 
-    log r(u|x) = log N(eps) - sum of the log-derivatives of every step.
+    log r(u|x) = log Logistic(eps) - sum of the log-derivatives of every step.
 
 Every parameter is a function of x only, through a learned embedding of the bin and a
 small MLP, so the flow's parameters are computed once per bin (a K x P table) and
 gathered per example.  Each step is strictly increasing, so the whole map eps -> u is
 monotone: the inspection code relies on this to read r(u|x) on a grid without inverting.
+
+r starts as exactly U(0, 1) in every bin: with every parameter zero each step is the
+identity (a mixture of identical standard logistics is one standard logistic), and the
+sigmoid of a logistic variable is uniform.  The table is the MLP's output times a gate
+that starts at zero (ReZero, Bachlechner et al. 2020): a zero last layer alone would
+keep the mixture components identical forever (they would get identical gradients),
+while the randomly initialised MLP behind a zero gate breaks that symmetry as soon as
+the gate opens.
 
 Training gradients use the path-derivative ("sticking the landing") estimator of Roeder,
 Wu & Duvenaud (2017): the score term d/dtheta log r_theta(u) at fixed u, whose mean is
@@ -24,54 +34,41 @@ the gap reaches 1e-4-1e-3.  Values (u, log r) are unchanged; only gradients diff
 
 from __future__ import annotations
 
-import math
-
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from vdq_gui.models.dequantizers import Dequantizer
-from vdq_gui.models.logistic import logistic_log_pdf
+from vdq_gui.models.bijections import Affine, Compose, LogisticBase, MixtureLogisticLogit, Sigmoid
+from vdq_gui.models.dequantizer_base import Dequantizer
 
-LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+LOG_SCALE_BOUND = 3.0  # soft clamp of the affine steps' log-scales
 
 
 class VariationalDequantizer1D(Dequantizer):
     name = "variational"
+    base = LogisticBase
 
     def __init__(self, levels: int, embedding: int = 16, hidden: int = 64, layers: int = 2, components: int = 4):
         super().__init__()
         self.levels = int(levels)
         self.layers = int(layers)
         self.components = int(components)
+        steps = [Affine(bound=LOG_SCALE_BOUND)]
+        for _ in range(self.layers):
+            steps += [MixtureLogisticLogit(self.components), Affine(bound=LOG_SCALE_BOUND)]
+        # Everything but the final sigmoid: log r and the path derivative are computed on z.
+        self.to_logit = Compose(steps, split_params=True)
+        self.sigmoid = Sigmoid()
         self.embedding = nn.Embedding(self.levels, embedding)
-        n_params = 2 + self.layers * (3 * self.components + 2)
+        n_params = self.to_logit.param_count
         self.net = nn.Sequential(
             nn.Linear(embedding, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, n_params)
         )
-        # Start near a fixed, smooth r for every bin (zero last layer); the spread of the
-        # mixture means breaks the symmetry between components so they can specialise.
-        nn.init.zeros_(self.net[-1].weight)
-        nn.init.zeros_(self.net[-1].bias)
-        self.register_buffer("mean_spread", torch.linspace(-1.5, 1.5, self.components))
+        self.gate = nn.Parameter(torch.zeros(n_params))
 
     # -- parameters -----------------------------------------------------------------
     def bin_params(self) -> torch.Tensor:
-        """The flow's parameters for every bin, a (K, P) table."""
-        return self.net(self.embedding.weight)
-
-    def _split(self, params: torch.Tensor):
-        """Unpack a (..., P) parameter tensor into the affine step and the mixture steps."""
-        shift, log_scale = params[..., 0], _soft_clamp(params[..., 1])
-        steps, offset, m = [], 2, self.components
-        for _ in range(self.layers):
-            logits = params[..., offset : offset + m]
-            means = params[..., offset + m : offset + 2 * m] + self.mean_spread
-            log_scales = params[..., offset + 2 * m : offset + 3 * m]
-            a, b = _soft_clamp(params[..., offset + 3 * m]), params[..., offset + 3 * m + 1]
-            steps.append((torch.log_softmax(logits, dim=-1), means, log_scales, a, b))
-            offset += 3 * m + 2
-        return shift, log_scale, steps
+        """The flow's raw parameters for every bin, a (K, P) table (all zero at the start)."""
+        return self.net(self.embedding.weight) * self.gate
 
     # -- the flow ---------------------------------------------------------------------
     def transform(self, eps: torch.Tensor, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -79,89 +76,36 @@ class VariationalDequantizer1D(Dequantizer):
 
         ``params`` broadcasts against ``eps`` with one extra trailing axis of size P.
         """
-        z, log_r = self._to_logit(eps, params)
-        return torch.sigmoid(z), log_r - _log_sigmoid_derivative(z)
+        z, log_rz = self._to_logit(eps, params)
+        u, log_det = self.sigmoid(z)
+        return u, log_rz - log_det
 
     def _to_logit(self, eps: torch.Tensor, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """All steps but the final sigmoid: (z, log density of z)."""
-        shift, log_scale, steps = self._split(params)
-        log_r = -0.5 * eps**2 - LOG_SQRT_2PI
-        z = shift + torch.exp(log_scale) * eps
-        log_r = log_r - log_scale
-        for log_w, means, log_scales, a, b in steps:
-            z, log_det = _mixture_logit(z, log_w, means, log_scales)
-            z = torch.exp(a) * z + b
-            log_r = log_r - log_det - a
-        return z, log_r
+        z, log_det = self.to_logit(eps, params)
+        return z, self.base.log_prob(eps) - log_det
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
-        eps = torch.randn(x.shape, generator=generator, device=x.device)
+        eps = self.base.sample(x.shape, generator, x.device, self.gate.dtype)
         params = self.bin_params()[x]
         z, log_rz = self._to_logit(eps, params)
         if torch.is_grad_enabled() and params.requires_grad:
             # Path derivative: log r is evaluated at z with the parameters frozen, so the
             # gradient reaches theta only through z.  eps_path is the frozen flow's inverse
             # of z to first order: equal to eps in value, with d eps_path/d theta =
-            # (dz/d theta) / (dz/d eps); the map is elementwise, so dz/d eps = N(eps) / r_z(z).
-            dz_deps = torch.exp(-0.5 * eps**2 - LOG_SQRT_2PI - log_rz).detach()
+            # (dz/d theta) / (dz/d eps); the map is elementwise, so dz/d eps = p(eps) / r_z(z).
+            dz_deps = torch.exp(self.base.log_prob(eps) - log_rz).detach()
             eps_path = eps + (z - z.detach()) / dz_deps.clamp_min(torch.finfo(dz_deps.dtype).tiny)
             _, log_rz = self._to_logit(eps_path, params.detach())
-        return torch.sigmoid(z), log_rz - _log_sigmoid_derivative(z)
+        u, log_det = self.sigmoid(z)
+        return u, log_rz - log_det
 
     def inverse(self, u: torch.Tensor, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """u -> (eps, log r(u|x)).  The mixture steps are inverted by bisection (slow, exact)."""
-        shift, log_scale, steps = self._split(params)
-        z = torch.logit(u)
-        log_det = F.logsigmoid(z) + F.logsigmoid(-z)
-        for log_w, means, log_scales, a, b in reversed(steps):
-            w = (z - b) * torch.exp(-a)
-            z = _invert_mixture_logit(w, log_w, means, log_scales)
-            _, step_log_det = _mixture_logit(z, log_w, means, log_scales)
-            log_det = log_det + step_log_det + a
-        eps = (z - shift) * torch.exp(-log_scale)
-        log_det = log_det + log_scale
-        return eps, -0.5 * eps**2 - LOG_SQRT_2PI - log_det
+        z, log_det_sigmoid = self.sigmoid.inverse(u)
+        eps, log_det = self.to_logit.inverse(z, params)
+        return eps, self.base.log_prob(eps) - log_det - log_det_sigmoid
 
     def log_prob(self, u: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Exact log r(u|x) for u in (0, 1) (via the inverse; for tests and checks)."""
         return self.inverse(u, self.bin_params()[x])[1]
-
-
-def _log_sigmoid_derivative(z: torch.Tensor) -> torch.Tensor:
-    """log du/dz for u = sigmoid(z)."""
-    return F.logsigmoid(z) + F.logsigmoid(-z)
-
-
-def _soft_clamp(log_scale: torch.Tensor, bound: float = 3.0) -> torch.Tensor:
-    """Keep a log-scale within +-bound smoothly: stacked exp-scales otherwise push u
-    onto exactly 0 or 1 in float32, where log r is infinite."""
-    return bound * torch.tanh(log_scale / bound)
-
-
-def _mixture_logit(z, log_w, means, log_scales):
-    """w = logit(sum_k pi_k sigmoid((z - mu_k)/s_k)) and log dw/dz.
-
-    Computed from log CDF and log(1 - CDF) separately, so w stays exact in both tails.
-    """
-    t = (z.unsqueeze(-1) - means) * torch.exp(-log_scales)
-    log_cdf = torch.logsumexp(log_w + F.logsigmoid(t), dim=-1)
-    log_sf = torch.logsumexp(log_w + F.logsigmoid(-t), dim=-1)
-    log_pdf = torch.logsumexp(log_w + logistic_log_pdf(z.unsqueeze(-1), means, log_scales), dim=-1)
-    return log_cdf - log_sf, log_pdf - log_cdf - log_sf
-
-
-@torch.no_grad()
-def _invert_mixture_logit(w, log_w, means, log_scales, iterations: int = 100):
-    """Solve logit(MixCDF(z)) = w for z by bisection.
-
-    Bracket: at z = max_k(mu_k + s_k w) every component's CDF is >= sigmoid(w), so the
-    mixture's logit is >= w there; symmetrically at the min.  The root lies between.
-    """
-    candidates = means + torch.exp(log_scales) * w.unsqueeze(-1)
-    lo, hi = candidates.min(dim=-1).values, candidates.max(dim=-1).values
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        above = _mixture_logit(mid, log_w, means, log_scales)[0] > w
-        hi = torch.where(above, mid, hi)
-        lo = torch.where(above, lo, mid)
-    return 0.5 * (lo + hi)

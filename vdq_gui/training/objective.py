@@ -14,9 +14,11 @@ so the noise term always costs bits: it is the price of the noise being learned.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from vdq_gui.training.config import OBJECTIVES, R_OBJECTIVES  # noqa: F401 (re-exported)
@@ -91,18 +93,46 @@ def nats_to_bpd(nats_per_example: torch.Tensor | float, dims: int) -> float:
 
 
 # -- 1-D: the bound's expectation by quadrature ------------------------------------------
-def noise_nodes_1d(dequantizer, levels: int, nodes: int = QUADRATURE_NODES) -> tuple[torch.Tensor, torch.Tensor]:
-    """Equal-weight quadrature nodes of r(u|x) for every bin: (u, log r), each (K, n).
+# Every 1-D dequantizer is u = T_x(eps) with a monotone T_x and a base variable eps of
+# CDF F; in the CDF coordinate v = F(eps) in (0, 1), E_r[f(u)] = int_0^1 f(T_x(F^-1(v))) dv.
+# The integrand has logarithmic singularities at v = 0 and 1 (r's tails: log r -> -inf),
+# which cost Gauss-Legendre on v two orders of accuracy (3e-5 bits with 48 nodes on a
+# trained r).  The tanh-sinh rule (Takahasi & Mori 1974) is built for exactly that: with
+# v = sigmoid(pi sinh t) and the trapezoid rule in t it converges double-exponentially
+# (1e-10 bits with 32 nodes, measured against a 40001-node reference; see the tests).
+# For the logistic base F^-1(v) = logit(v) = pi sinh t: the nodes are plain numbers.
+QUADRATURE_NODES = 128  # nodes per bin for evaluations (the window's snapshots use fewer)
+TANH_SINH_RANGE = 3.0  # |t| <= 3: the outermost weights are ~1e-13, the tails' share below that
+
+
+@functools.lru_cache(maxsize=16)
+def tanh_sinh_nodes(nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(s, w): nodes s = logit(v) = pi sinh(t) and weights (summing to 1) of the tanh-sinh
+    rule for int_0^1 g(v) dv, in float64."""
+    if nodes < 3:
+        raise ValueError("the tanh-sinh rule needs at least 3 nodes")
+    t = np.linspace(-TANH_SINH_RANGE, TANH_SINH_RANGE, nodes)
+    s = math.pi * np.sinh(t)
+    # dv/dt = sigmoid'(s) * pi cosh t, with sigmoid'(s) = 1 / (2 + 2 cosh s).
+    weights = (t[1] - t[0]) * math.pi * np.cosh(t) / (2.0 + 2.0 * np.cosh(s))
+    return s, weights / weights.sum()
+
+
+def noise_nodes_1d(dequantizer, levels: int, nodes: int = QUADRATURE_NODES, dtype=torch.float32):
+    """Quadrature nodes of r(u|x) for every bin: (u, log r), each (K, n), and the weights (n,).
 
     ``none`` puts all mass at u = 0 (log r is reported as 0: there is no density).
     """
-    quantiles = (torch.arange(nodes, dtype=torch.float32) + 0.5) / nodes
+    s, w = tanh_sinh_nodes(int(nodes))
+    weights = torch.from_numpy(w).to(dtype)
+    zeros = torch.zeros(levels, nodes, dtype=dtype)
     if dequantizer.name == "none":
-        return torch.zeros(levels, nodes), torch.zeros(levels, nodes)
+        return zeros, zeros, weights
     if dequantizer.name == "uniform":
-        return quantiles.expand(levels, nodes), torch.zeros(levels, nodes)
-    eps = math.sqrt(2.0) * torch.erfinv(2.0 * quantiles - 1.0)
-    return dequantizer.transform(eps.unsqueeze(0), dequantizer.bin_params().unsqueeze(1))
+        return torch.sigmoid(torch.from_numpy(s)).to(dtype).expand(levels, nodes), zeros, weights
+    eps = dequantizer.base.from_logit(torch.from_numpy(s)).to(next(dequantizer.parameters()).dtype)
+    u, log_r = dequantizer.transform(eps.unsqueeze(0), dequantizer.bin_params().unsqueeze(1))
+    return u, log_r, weights
 
 
 @torch.no_grad()
@@ -110,14 +140,17 @@ def bin_bounds_1d(density, dequantizer, levels: int, nodes: int = QUADRATURE_NOD
     """Per-bin expected bound terms in nats, each of shape (K,).
 
     ``bound`` = E_r[log q(x+u) - log r(u|x)], ``log_mass`` = exact log P(x),
-    ``gap`` = log_mass - bound = KL(r(.|x) || q(.|x)) (only a KL when r is a density).
+    ``gap`` = log_mass - bound = KL(r(.|x) || q(.|x)) (only a KL when r is a density);
+    also the nodes ``u``, ``log_r`` (K, n) and ``weights`` (n,) of the quadrature.
     """
-    u, log_r = noise_nodes_1d(dequantizer, levels, nodes)
-    x = torch.arange(levels, dtype=torch.float32).unsqueeze(1)
+    dtype = next(density.parameters()).dtype
+    u, log_r, weights = noise_nodes_1d(dequantizer, levels, nodes, dtype)
+    x = torch.arange(levels, dtype=dtype).unsqueeze(1)
     log_q = density.log_prob(x + u)
-    bound = (log_q - log_r).mean(dim=1)
+    bound = (log_q - log_r) @ weights
     log_mass = density.log_mass_all()
-    return {"bound": bound, "log_mass": log_mass, "gap": log_mass - bound, "u": u, "log_r": log_r}
+    return {"bound": bound, "log_mass": log_mass, "gap": log_mass - bound, "u": u, "log_r": log_r,
+            "weights": weights}
 
 
 def expected_bound_bpd_1d(density, dequantizer, x: torch.Tensor, levels: int) -> tuple[float, float]:

@@ -37,14 +37,14 @@ class AutoRun(QtCore.QObject):
         window = self.window
         window.start()
         if self.after_steps:
-            window.worker.step(self.after_steps)
+            window.session.step(self.after_steps)  # every run: compare mode is in lockstep
             window.show_playing(True)
         elif self.auto_start:
             window.actions["play"].setChecked(True)
         if self.screenshot:
             window.frame_drawn.connect(self._on_frame)
-            window.worker.failed.connect(self._on_failed)  # queued from the worker thread
-            window.worker.stopped.connect(self._on_stopped)
+            window.session.failed.connect(self._on_failed)
+            window.session.stopped.connect(self._on_stopped)
             self._timeout.start(SCREENSHOT_TIMEOUT_S * 1000)
 
     @QtCore.Slot(str)
@@ -59,14 +59,17 @@ class AutoRun(QtCore.QObject):
         if self._saved:
             return
         shown = self.window.last_snapshot
-        if self._stopped and shown is not None and shown.status and not self.window.worker.is_running:
+        if self._stopped and shown is not None and shown.status and not self.window.session.is_running:
             self._saved = True  # stopped early: the state gone back to, with its banner
             QtCore.QTimer.singleShot(SETTLE_MS, self._save_and_quit)
             return
         if step < self.after_steps:
             return
-        if self.after_steps and self.window.worker.is_running:
+        if self.after_steps and self.window.session.is_running:
             return  # the final, paused state is on its way
+        runs = self.window.session.runs
+        if any(run.snapshot is None or run.snapshot.step < self.after_steps for run in runs):
+            return  # every run must have reached step N
         self._saved = True
         QtCore.QTimer.singleShot(SETTLE_MS, self._save_and_quit)
 

@@ -49,14 +49,15 @@ class _SurfaceWatch(QtCore.QObject):
         _end_event_loop()
 
 
-def _on_window_deleted(worker, *_) -> None:
-    """The window's C++ object is being deleted (its children, the worker among them, are
-    still alive at this moment): stop and join the worker before Qt deletes it.  A window
-    that was closed first has stopped its worker already; then nothing is left to do (and
-    ending an event loop that is not running would upset the next one)."""
-    if not worker.isRunning():
+def _on_window_deleted(session, *_) -> None:
+    """The window's C++ object is being deleted (its children, the session and its workers
+    among them, are still alive at this moment): stop and join every worker before Qt
+    deletes them.  A window that was closed first has stopped its workers already; then
+    nothing is left to do (and ending an event loop that is not running would upset the
+    next one)."""
+    if not any(worker.isRunning() for worker in session.workers()):
         return
-    worker.shutdown()
+    session.shutdown()
     _end_event_loop()
 
 
@@ -67,7 +68,8 @@ def _end_event_loop() -> None:
 
 
 def install(window) -> None:
-    """Watch ``window`` (a MainWindow with ``worker`` and ``shutdown``)."""
+    """Watch ``window`` (a MainWindow with ``session`` and ``shutdown``)."""
     window.installEventFilter(_SurfaceWatch(window))
     # No reference to the window in the receiver: it is being destroyed when this runs.
-    window.destroyed.connect(functools.partial(_on_window_deleted, window.worker))
+    # The session, not a worker: in compare mode and after a reset the workers change.
+    window.destroyed.connect(functools.partial(_on_window_deleted, window.session))

@@ -60,6 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("data", nargs="?", default=DEFAULT_DATA,
                         help="a data file or folder, or builtin:NAME (default: %(default)s)")
     parser.add_argument("--dequantizer", choices=("none", "uniform", "variational"), default="variational")
+    parser.add_argument("--compare", metavar="A,B[,C]", type=compare_list, default=None,
+                        help="train two or three dequantizers side by side (e.g. uniform,variational)")
     parser.add_argument("--seed", type=int_at_least(0, SEED_MAX), default=0)
     parser.add_argument("--learning-rate", "--lr", type=learning_rate, default=None)
     parser.add_argument("--batch-size", type=int_at_least(1, BATCH_SIZE_MAX), default=None)
@@ -76,6 +78,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def compare_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not 2 <= len(names) <= 3 or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: give two or three different dequantizers, e.g. uniform,variational")
+    return names
+
+
+def check_compare(names: list[str] | None) -> str | None:
+    """An error sentence if a compared name is not in the dequantizer registry.  (Only with
+    --compare: the registry lives next to the torch modules, so this imports torch.)"""
+    if not names:
+        return None
+    from vdq_gui.models.dequantizers import DEQUANTIZERS
+
+    unknown = [name for name in names if name not in DEQUANTIZERS]
+    if unknown:
+        return f"--compare: unknown dequantizer {', '.join(unknown)}; choose from {', '.join(DEQUANTIZERS)}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from vdq_gui.app.platform_check import check_platform
@@ -85,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = check_platform(offscreen_ok=bool(args.screenshot))
     if failed is not None:
         return failed
+    problem = check_compare(args.compare)
+    if problem:
+        print(f"vdq-gui: {problem}", file=sys.stderr)
+        return 2
     from vdq_gui.data.dataset import DataError
     from vdq_gui.data.loaders import load_data
 
@@ -110,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
     spec = RunSpec.of(data, dequantizer=args.dequantizer, seed=args.seed,
                    learning_rate=args.learning_rate, batch_size=args.batch_size)
-    window = MainWindow(spec, worker_factory=worker_factory(args.worker))
+    window = MainWindow(spec, compare=args.compare, worker_factory=worker_factory(args.worker))
     window.resize(*args.size)
     if args.presentation:
         window.actions["presentation"].setChecked(True)

@@ -83,3 +83,32 @@ def test_a_small_file_does_not_reserve_the_byte_limit(tmp_path, monkeypatch):
     finally:
         tracemalloc.stop()
     assert peak < 64 * 2**20, peak
+
+
+def test_messages_list_a_bounded_number_of_names(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join("x" for _ in range(5000)) + "\n")
+    with pytest.raises(DataError) as excinfo:
+        load_data(path)
+    message = str(excinfo.value)
+    assert "no numeric column" in message and "5,000 in all" in message and len(message) < 600
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_lying_header_reserves_no_memory(tmp_path, gz):
+    """A 100-byte IDX file whose header claims 500 MB is refused as truncated without reserving them."""
+    import gzip
+    import struct
+    import tracemalloc
+
+    data = bytes([0, 0, 0x0E, 3]) + struct.pack(">3I", 1000, 256, 256) + bytes(100)
+    path = tmp_path / ("claim-idx3-ubyte" + (".gz" if gz else ""))
+    path.write_bytes(gzip.compress(data) if gz else data)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match="truncated"):
+            load_data(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, peak

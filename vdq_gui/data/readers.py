@@ -150,6 +150,31 @@ def _check_count(path: Path, count: int) -> None:
         raise DataError(str(path), f"too large to load: {count:,} values (the limit is {MAX_VALUES:,})")
 
 
+NAMES_SHOWN = 20  # an error message lists at most this many column or array names
+
+
+def _some(names: tuple[str, ...]) -> str:
+    """Names for a message, cut short: a table of 10^6 columns must not make a 10^6-name dialog."""
+    shown = ", ".join(names[:NAMES_SHOWN])
+    return shown + (f", … ({len(names):,} in all)" if len(names) > NAMES_SHOWN else "")
+
+
+READ_PIECE = 2**24
+
+
+def _read_at_most(f, nbytes: int) -> bytes:
+    """``f.read(nbytes)`` in pieces: read(n) reserves n bytes up front, so a 100-byte file whose
+    header claims 512 MB would reserve them all before finding out that it is truncated."""
+    pieces, left = [], nbytes
+    while left > 0:
+        piece = f.read(min(left, READ_PIECE))
+        if not piece:
+            break
+        pieces.append(piece)
+        left -= len(piece)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
 def _check_bytes(path: Path, size: int) -> None:
     if size > MAX_BYTES:
         raise DataError(str(path), f"too large to load: {size / 2**30:.1f} GiB "
@@ -414,10 +439,10 @@ def _pick_column(path: Path, names: tuple[str, ...], data_rows: list[list[str]],
             return names.index(column), []
         if str(column).lstrip("-").isdigit() and -len(names) <= int(column) < len(names):
             return int(column) % len(names), []
-        raise DataError(str(path), f"no column {column!r}; the columns are: {', '.join(names)}")
+        raise DataError(str(path), f"no column {column!r}; the columns are: {_some(names)}")
     numeric = [i for i in range(len(names)) if all(_is_number(row[i]) for row in data_rows)]
     if not numeric:
-        raise DataError(str(path), f"no numeric column (columns: {', '.join(names)})")
+        raise DataError(str(path), f"no numeric column (columns: {_some(names)})")
     notes = [] if len(names) == 1 else [
         f"used column {names[numeric[0]]!r}, the first numeric one of {len(names)}; choose another with column="]
     return numeric[0], notes
@@ -457,10 +482,10 @@ def read_npz(path: Path, key: str | None, *, sample: bool = False) -> Raw:
     """The array ``key`` of a .npz archive, or its only array."""
     keys = npz_keys(path)
     if key is None and len(keys) != 1:
-        raise DataError(str(path), f"holds {len(keys)} arrays; choose one with key= ({', '.join(keys) or 'none'})")
+        raise DataError(str(path), f"holds {len(keys)} arrays; choose one with key= ({_some(keys) or 'none'})")
     key = keys[0] if key is None else key
     if key not in keys:
-        raise DataError(str(path), f"no array {key!r}; the arrays are: {', '.join(keys)}")
+        raise DataError(str(path), f"no array {key!r}; the arrays are: {_some(keys)}")
     with _wrapped(path, f"unreadable array {key!r}"), zipfile.ZipFile(path) as archive:
         member = f"{key}.npy" if f"{key}.npy" in archive.namelist() else key
         _check_bytes(path, archive.getinfo(member).file_size)
@@ -492,7 +517,7 @@ def _npz_member(path: Path, f, sample: bool) -> tuple[np.ndarray, tuple[int, ...
     rows = min(shape[0], _sample_rows(shape)) if sample and shape and not fortran else (shape[0] if shape else 1)
     wanted = (rows,) + tuple(shape[1:]) if shape else ()
     nbytes = math.prod(wanted) * dtype.itemsize
-    data = f.read(nbytes)
+    data = _read_at_most(f, nbytes)
     if len(data) < nbytes:
         raise DataError(str(path), f"truncated array: expected {nbytes} bytes, found {len(data)}")
     values = np.frombuffer(data, dtype).reshape(wanted, order="F" if fortran else "C")
@@ -670,7 +695,7 @@ def read_idx(path: Path, *, sample: bool = False) -> Raw:
         rows = min(dims[0], _sample_rows(dims)) if sample else dims[0]
         wanted = (rows,) + dims[1:]
         nbytes = math.prod(wanted) * dtype.itemsize
-        data = f.read(nbytes)
+        data = _read_at_most(f, nbytes)
     if len(data) < nbytes:
         raise DataError(str(path), f"truncated: expected {nbytes} data bytes, found {len(data)}")
     values = np.frombuffer(data, dtype).reshape(wanted)

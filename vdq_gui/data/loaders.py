@@ -182,7 +182,11 @@ def _preview(path: Path, rows: int, images: int, column: str | int | None, key: 
         levels, step, notes = data.levels, data.step if real else None, list(data.notes)
     except DataError as exc:
         levels, step, notes = None, None, raw.notes + [exc.reason]
-    if raw.sampled:
+    if raw.sampled and raw.single_image:
+        stride = -(-raw.full_shape[-1] // raw.values.shape[-1])
+        notes.append(f"preview subsampled: every {stride}th pixel across and down"
+                     + ("" if raw.depth else "; K may change when all are loaded"))
+    elif raw.sampled:
         notes.append(f"preview of the first {raw.values.shape[0]:,} of {raw.full_shape[0]:,} examples"
                      + ("" if raw.depth else "; K and step may change when all are loaded"))
     choices, default = _views(raw)

@@ -36,6 +36,7 @@ MAX_BYTES = 2**30  # text files and uncompressed .npz members
 MAX_IMAGE_PIXELS = 4096 * 4096
 PREVIEW_BYTES = 2**20  # the import preview reads at most this much of a text file
 PREVIEW_VALUES = 100_000  # ... and at most this many values (or the first images) of arrays
+PREVIEW_SIDE = 512  # ... and a single image subsampled to at most this many pixels a side
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif")
@@ -419,9 +420,18 @@ def _from_array(path: Path, arr: np.ndarray, fmt: str, shape: tuple[int, ...] | 
 # -- images -----------------------------------------------------------------------
 
 def read_image(path: Path, *, sample: bool = False) -> Raw:
-    """A single image file as a dataset of one (1, C, H, W)."""
+    """A single image file as a dataset of one (1, C, H, W).
+
+    sample: keep every n-th pixel so that no side exceeds PREVIEW_SIDE (the decode itself
+    is bounded by MAX_IMAGE_PIXELS); ``shape`` keeps the full size.
+    """
     pixels, depth, notes = _decode_image(path)
-    return Raw(pixels[None], "images", path.suffix.lower().lstrip("."), depth=depth, single_image=True, notes=notes)
+    shape = (1,) + pixels.shape
+    if sample:
+        stride = -(-max(pixels.shape[1:]) // PREVIEW_SIDE)
+        pixels = np.ascontiguousarray(pixels[:, ::stride, ::stride])
+    return Raw(pixels[None], "images", path.suffix.lower().lstrip("."), depth=depth, single_image=True, notes=notes,
+               shape=shape)
 
 
 def _decode_image(path: Path) -> tuple[np.ndarray, int | None, list[str]]:

@@ -200,7 +200,7 @@ def _first_rows(path: Path, raw: Raw, count: int) -> tuple[str, ...]:
     if raw.kind != "1d":
         return ()
     if raw.format in ("csv", "tsv", "txt"):
-        lines = text_lines(path, PREVIEW_BYTES)[0][:count]
+        lines = text_lines(path, PREVIEW_BYTES)[:count]
         return tuple(line if len(line) <= ROW_CHARS else line[:ROW_CHARS] + " …" for line in lines)
     return tuple(f"{v:g}" for v in raw.values[:count])
 

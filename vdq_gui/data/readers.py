@@ -37,6 +37,7 @@ MAX_BYTES = 2**30  # text files and uncompressed .npz members
 MAX_IMAGE_PIXELS = 4096 * 4096
 PREVIEW_BYTES = 2**20  # the import preview reads at most this much of a text file
 PREVIEW_VALUES = 100_000  # ... and at most this many values (or the first images) of arrays
+PREVIEW_SIDE = 512  # ... and a single image subsampled to at most this many pixels a side
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif")
@@ -192,9 +193,9 @@ def read_text(path: Path, column: str | int | None, *, sample: bool = False) -> 
     """
     if not sample:
         _check_bytes(path, os.stat(path).st_size)
-    lines, truncated = text_lines(path, PREVIEW_BYTES)  # the whole file when it is small
+    text, truncated = read_text_file(path, PREVIEW_BYTES)  # the whole file when it is small
     stream = truncated and not sample  # larger files are parsed a chunk at a time (bounded memory)
-    head, header_line = _head(lines)
+    head, header_line = _head(text)
     if not head:
         raise DataError(str(path), "the file is empty: no numbers")
     delimiter = _sniff(path, head)
@@ -204,13 +205,11 @@ def read_text(path: Path, column: str | int | None, *, sample: bool = False) -> 
     if not data_rows:
         raise DataError(str(path), "the file has a header but no data rows")
     fmt = {".tsv": "tsv", ".txt": "txt"}.get(path.suffix.lower(), "csv")
-    body = [line for line in lines[header_line + (1 if header else 0):]
-            if line.strip() and not line.lstrip().startswith("#")]  # as _head: comments are no rows
-    if header is None and len(rows) == 1 and len(rows[0]) > 1 and len(body) == 1 and column is None:
+    if header is None and len(rows) == 1 and len(rows[0]) > 1 and column is None:  # the only line
         if stream:
             values = _stream_row(path, delimiter)
             return Raw(values, "1d", fmt, notes=[f"one row of {values.size:,} numbers read as 1-D data (one value each)"])
-        return _one_row(path, body[0], delimiter, fmt, truncated)
+        return _one_row(path, head[0], delimiter, fmt, truncated)
     names = tuple(header or (str(i) for i in range(len(rows[0]))))
     index, notes = _pick_column(path, names, data_rows, column)
     if stream:
@@ -220,7 +219,9 @@ def read_text(path: Path, column: str | int | None, *, sample: bool = False) -> 
         notes.append(f"preview of the first {PREVIEW_BYTES // 2**20} MiB only; K and step may change "
                      "when the whole file is loaded")
     try:
-        values = np.loadtxt(body, delimiter=delimiter, usecols=index, comments="#", ndmin=1, quotechar='"')
+        # numpy parses the text in chunks: no list of 10^7 line strings
+        values = np.loadtxt(io.StringIO(text, newline=None), delimiter=delimiter, usecols=index, comments="#",
+                            skiprows=header_line + 1 if header else 0, ndmin=1, quotechar='"')
     except ValueError as exc:
         # numpy counts data rows from 0; say "data row 61" the way a person counts them
         reason = re.sub(r"at row (\d+)", lambda m: f"in data row {int(m[1]) + 1}", str(exc))
@@ -244,8 +245,14 @@ def _one_row(path: Path, line: str, delimiter: str | None, fmt: str, truncated: 
     return Raw(values, "1d", fmt, notes=notes, partial=truncated)
 
 
-def text_lines(path: Path, limit: int | None = None) -> tuple[list[str], bool]:
-    """The file's lines (at most ``limit`` bytes of it), and whether it was cut short."""
+def text_lines(path: Path, limit: int) -> list[str]:
+    """The first lines of a text file (at most ``limit`` bytes of it), for the preview."""
+    return read_text_file(path, limit)[0].splitlines()
+
+
+def read_text_file(path: Path, limit: int | None = None) -> tuple[str, bool]:
+    """The file's text (at most ``limit`` bytes of it, cut after its last whole line),
+    and whether it was cut short."""
     size = os.stat(path).st_size
     if limit is None:
         _check_bytes(path, size)
@@ -259,10 +266,12 @@ def text_lines(path: Path, limit: int | None = None) -> tuple[list[str], bool]:
     text = _decode(path, data, final=not truncated)
     if "\0" in text:
         raise DataError(str(path), "not a text file (it contains NUL bytes)")
-    lines = text.replace("\u2212", "-").splitlines()
-    if truncated and len(lines) > 1:
-        lines = lines[:-1]  # the last line was cut in the middle
-    return lines, truncated
+    if "\u2212" in text:
+        text = text.replace("\u2212", "-")
+    if truncated:
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        text = text[:cut] if cut > 0 else text  # the last line was cut in the middle
+    return text, truncated
 
 
 TEXT_CHUNK = 2**20  # a large text file is decoded and parsed this many bytes at a time
@@ -385,11 +394,11 @@ def _decode(path: Path, data: bytes, final: bool) -> str:
                                    "save it as UTF-8, or UTF-16 with a byte-order mark") from exc
 
 
-def _head(lines: list[str]) -> tuple[list[str], int]:
+def _head(text: str) -> tuple[list[str], int]:
     """First non-blank, non-comment lines, and the line number of the first one."""
     head: list[str] = []
     first = 0
-    for number, line in enumerate(lines):
+    for number, line in enumerate(io.StringIO(text, newline=None)):
         if line.strip() and not line.lstrip().startswith("#"):
             if not head:
                 first = number
@@ -563,9 +572,18 @@ def _from_array(path: Path, arr: np.ndarray, fmt: str, shape: tuple[int, ...] | 
 # -- images -----------------------------------------------------------------------
 
 def read_image(path: Path, *, sample: bool = False) -> Raw:
-    """A single image file as a dataset of one (1, C, H, W)."""
+    """A single image file as a dataset of one (1, C, H, W).
+
+    sample: keep every n-th pixel so that no side exceeds PREVIEW_SIDE (the decode itself
+    is bounded by MAX_IMAGE_PIXELS); ``shape`` keeps the full size.
+    """
     pixels, depth, notes = _decode_image(path)
-    return Raw(pixels[None], "images", path.suffix.lower().lstrip("."), depth=depth, single_image=True, notes=notes)
+    shape = (1,) + pixels.shape
+    if sample:
+        stride = -(-max(pixels.shape[1:]) // PREVIEW_SIDE)
+        pixels = np.ascontiguousarray(pixels[:, ::stride, ::stride])
+    return Raw(pixels[None], "images", path.suffix.lower().lstrip("."), depth=depth, single_image=True, notes=notes,
+               shape=shape)
 
 
 def _decode_image(path: Path) -> tuple[np.ndarray, int | None, list[str]]:

@@ -252,4 +252,4 @@ def test_preview_of_a_large_image_is_subsampled(tmp_path):
     Image.fromarray(np.indices((1500, 2100)).sum(0).astype(np.uint8)).save(path)
     preview = preview_file(path)
     assert preview.shape == (1, 1, 1500, 2100) and preview.levels == 256
-    assert max(preview.images[0].shape) <= 256 and any("every 5th pixel" in n for n in preview.notes)
+    assert max(preview.images[0].shape) <= 256 and any("1 in 5 pixels" in n for n in preview.notes)

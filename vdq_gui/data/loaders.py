@@ -184,7 +184,7 @@ def _preview(path: Path, rows: int, images: int, column: str | int | None, key: 
         levels, step, notes = None, None, raw.notes + [exc.reason]
     if raw.sampled and raw.single_image:
         stride = -(-raw.full_shape[-1] // raw.values.shape[-1])
-        notes.append(f"preview subsampled: every {stride}th pixel across and down"
+        notes.append(f"preview subsampled: 1 in {stride} pixels across and down"
                      + ("" if raw.depth else "; K may change when all are loaded"))
     elif raw.sampled:
         notes.append(f"preview of the first {raw.values.shape[0]:,} of {raw.full_shape[0]:,} examples"

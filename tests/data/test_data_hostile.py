@@ -245,3 +245,11 @@ def test_sixteen_bit_gray_png_keeps_16_bits(tmp_path):
     png16(path, pixels, colour_type=0)
     data = load_data(path, as_="images", levels=65536)
     assert data.values[0, 0, 0].tolist() == [0, 1, 65535, 300]
+
+
+def test_preview_of_a_large_image_is_subsampled(tmp_path):
+    path = tmp_path / "wide.png"
+    Image.fromarray(np.indices((1500, 2100)).sum(0).astype(np.uint8)).save(path)
+    preview = preview_file(path)
+    assert preview.shape == (1, 1, 1500, 2100) and preview.levels == 256
+    assert max(preview.images[0].shape) <= 256 and any("1 in 5 pixels" in n for n in preview.notes)

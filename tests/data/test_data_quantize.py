@@ -59,3 +59,21 @@ def test_requantize_8_to_3_bits():
         requantize(small, levels=16)
     with pytest.raises(DataError, match="exactly one"):
         requantize(data)
+
+
+def test_integers_start_at_their_minimum_unless_told_otherwise():
+    values = np.array([70, 100, 162])
+    assert discretize(values, "x").origin == 70 and discretize(values, "x").levels == 93
+    assert discretize(values, "x", origin=0).levels == 163  # --origin 0 keeps zero
+    assert discretize(values, "x", levels=200).origin == 0  # a stated K counts from 0
+    pixels = discretize(values.astype(np.uint8), "x", depth=256)
+    assert pixels.origin == 0 and pixels.levels == 256  # the format fixes K: 0 is black
+    assert discretize(values, "x", zero_origin=True).origin == 0
+
+
+@pytest.mark.parametrize(("name", "levels"), [("bimodal", 32), ("counts", 64), ("digits", 17), ("demo_patches", 256)])
+def test_builtins_keep_their_levels_and_zero_origin(name, levels):
+    from vdq_gui.data import load_data
+
+    data = load_data(f"builtin:{name}")
+    assert data.levels == levels and data.origin == 0

@@ -182,7 +182,11 @@ def _preview(path: Path, rows: int, images: int, column: str | int | None, key: 
         levels, step, notes = data.levels, data.step if real else None, list(data.notes)
     except DataError as exc:
         levels, step, notes = None, None, raw.notes + [exc.reason]
-    if raw.sampled:
+    if raw.sampled and raw.single_image:
+        stride = -(-raw.full_shape[-1] // raw.values.shape[-1])
+        notes.append(f"preview subsampled: 1 in {stride} pixels across and down"
+                     + ("" if raw.depth else "; K may change when all are loaded"))
+    elif raw.sampled:
         notes.append(f"preview of the first {raw.values.shape[0]:,} of {raw.full_shape[0]:,} examples"
                      + ("" if raw.depth else "; K and step may change when all are loaded"))
     choices, default = _views(raw)
@@ -196,7 +200,7 @@ def _first_rows(path: Path, raw: Raw, count: int) -> tuple[str, ...]:
     if raw.kind != "1d":
         return ()
     if raw.format in ("csv", "tsv", "txt"):
-        lines = text_lines(path, PREVIEW_BYTES)[0][:count]
+        lines = text_lines(path, PREVIEW_BYTES)[:count]
         return tuple(line if len(line) <= ROW_CHARS else line[:ROW_CHARS] + " …" for line in lines)
     return tuple(f"{v:g}" for v in raw.values[:count])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import math
 import os
 import re
@@ -36,6 +37,7 @@ MAX_BYTES = 2**30  # text files and uncompressed .npz members
 MAX_IMAGE_PIXELS = 4096 * 4096
 PREVIEW_BYTES = 2**20  # the import preview reads at most this much of a text file
 PREVIEW_VALUES = 100_000  # ... and at most this many values (or the first images) of arrays
+PREVIEW_SIDE = 512  # ... and a single image subsampled to at most this many pixels a side
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif")
@@ -149,6 +151,31 @@ def _check_count(path: Path, count: int) -> None:
         raise DataError(str(path), f"too large to load: {count:,} values (the limit is {MAX_VALUES:,})")
 
 
+NAMES_SHOWN = 20  # an error message lists at most this many column or array names
+
+
+def _some(names: tuple[str, ...]) -> str:
+    """Names for a message, cut short: a table of 10^6 columns must not make a 10^6-name dialog."""
+    shown = ", ".join(names[:NAMES_SHOWN])
+    return shown + (f", … ({len(names):,} in all)" if len(names) > NAMES_SHOWN else "")
+
+
+READ_PIECE = 2**24
+
+
+def _read_at_most(f, nbytes: int) -> bytes:
+    """``f.read(nbytes)`` in pieces: read(n) reserves n bytes up front, so a 100-byte file whose
+    header claims 512 MB would reserve them all before finding out that it is truncated."""
+    pieces, left = [], nbytes
+    while left > 0:
+        piece = f.read(min(left, READ_PIECE))
+        if not piece:
+            break
+        pieces.append(piece)
+        left -= len(piece)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
 def _check_bytes(path: Path, size: int) -> None:
     if size > MAX_BYTES:
         raise DataError(str(path), f"too large to load: {size / 2**30:.1f} GiB "
@@ -164,8 +191,11 @@ def read_text(path: Path, column: str | int | None, *, sample: bool = False) -> 
     example per number.  Encodings: UTF-8 with or without BOM, UTF-16 with BOM; the
     Unicode minus sign (U+2212) reads as "-".
     """
-    lines, truncated = text_lines(path, PREVIEW_BYTES if sample else None)
-    head, header_line = _head(lines)
+    if not sample:
+        _check_bytes(path, os.stat(path).st_size)
+    text, truncated = read_text_file(path, PREVIEW_BYTES)  # the whole file when it is small
+    stream = truncated and not sample  # larger files are parsed a chunk at a time (bounded memory)
+    head, header_line = _head(text)
     if not head:
         raise DataError(str(path), "the file is empty: no numbers")
     delimiter = _sniff(path, head)
@@ -175,16 +205,23 @@ def read_text(path: Path, column: str | int | None, *, sample: bool = False) -> 
     if not data_rows:
         raise DataError(str(path), "the file has a header but no data rows")
     fmt = {".tsv": "tsv", ".txt": "txt"}.get(path.suffix.lower(), "csv")
-    body = [line for line in lines[header_line + (1 if header else 0):] if line.strip()]
-    if header is None and len(rows) == 1 and len(rows[0]) > 1 and len(body) == 1 and column is None:
-        return _one_row(path, body[0], delimiter, fmt, truncated)
+    if header is None and len(rows) == 1 and len(rows[0]) > 1 and column is None:  # the only line
+        if stream:
+            values = _stream_row(path, delimiter)
+            return Raw(values, "1d", fmt, notes=[f"one row of {values.size:,} numbers read as 1-D data (one value each)"])
+        return _one_row(path, head[0], delimiter, fmt, truncated)
     names = tuple(header or (str(i) for i in range(len(rows[0]))))
     index, notes = _pick_column(path, names, data_rows, column)
+    if stream:
+        values = _stream_column(path, header_line + (1 if header else 0), delimiter, index, names[index])
+        return Raw(values, "1d", fmt, columns=names, notes=notes)
     if truncated:
         notes.append(f"preview of the first {PREVIEW_BYTES // 2**20} MiB only; K and step may change "
                      "when the whole file is loaded")
     try:
-        values = np.loadtxt(body, delimiter=delimiter, usecols=index, comments="#", ndmin=1, quotechar='"')
+        # numpy parses the text in chunks: no list of 10^7 line strings
+        values = np.loadtxt(io.StringIO(text, newline=None), delimiter=delimiter, usecols=index, comments="#",
+                            skiprows=header_line + 1 if header else 0, ndmin=1, quotechar='"')
     except ValueError as exc:
         # numpy counts data rows from 0; say "data row 61" the way a person counts them
         reason = re.sub(r"at row (\d+)", lambda m: f"in data row {int(m[1]) + 1}", str(exc))
@@ -208,23 +245,139 @@ def _one_row(path: Path, line: str, delimiter: str | None, fmt: str, truncated: 
     return Raw(values, "1d", fmt, notes=notes, partial=truncated)
 
 
-def text_lines(path: Path, limit: int | None = None) -> tuple[list[str], bool]:
-    """The file's lines (at most ``limit`` bytes of it), and whether it was cut short."""
+def text_lines(path: Path, limit: int) -> list[str]:
+    """The first lines of a text file (at most ``limit`` bytes of it), for the preview."""
+    return read_text_file(path, limit)[0].splitlines()
+
+
+def read_text_file(path: Path, limit: int | None = None) -> tuple[str, bool]:
+    """The file's text (at most ``limit`` bytes of it, cut after its last whole line),
+    and whether it was cut short."""
     size = os.stat(path).st_size
     if limit is None:
         _check_bytes(path, size)
     with _wrapped(path, "cannot be read"), open(path, "rb") as f:
-        data = f.read(MAX_BYTES + 1 if limit is None else limit)  # bounded even if the size lied
+        # bounded even if the size lied; never a MAX_BYTES buffer for a small file (read(n)
+        # allocates n bytes up front)
+        data = f.read(min(size, MAX_BYTES) + 1 if limit is None else limit)
     if limit is None:
         _check_bytes(path, len(data))
     truncated = limit is not None and len(data) >= limit and size > limit
     text = _decode(path, data, final=not truncated)
     if "\0" in text:
         raise DataError(str(path), "not a text file (it contains NUL bytes)")
-    lines = text.replace("\u2212", "-").splitlines()
-    if truncated and len(lines) > 1:
-        lines = lines[:-1]  # the last line was cut in the middle
-    return lines, truncated
+    if "\u2212" in text:
+        text = text.replace("\u2212", "-")
+    if truncated:
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        text = text[:cut] if cut > 0 else text  # the last line was cut in the middle
+    return text, truncated
+
+
+TEXT_CHUNK = 2**20  # a large text file is decoded and parsed this many bytes at a time
+MAX_LINE_CHARS = 2**24  # one line of a table longer than this is refused (16 M characters)
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # what str.splitlines splits on
+
+
+def _text_pieces(path: Path) -> Iterator[tuple[str, bool]]:
+    """The whole file decoded TEXT_CHUNK bytes at a time, U+2212 read as "-": (text, is_last).
+
+    Reading a large table as one string and one list of lines costs ~90 bytes a value
+    (1.9 GB for a 160 MB file of 80 M one-digit lines); pieces keep it to the values."""
+    _check_bytes(path, os.stat(path).st_size)
+    with _wrapped(path, "cannot be read"), open(path, "rb") as f:
+        data = f.read(TEXT_CHUNK)
+        encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+        decoder = codecs.getincrementaldecoder(encoding)()
+        done = 0
+        while True:
+            last = not data
+            try:
+                text = decoder.decode(data, final=last)
+            except UnicodeDecodeError as exc:
+                name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+                raise DataError(str(path), f"not readable {name} text (undecodable byte near position "
+                                           f"{done + exc.start}); save it as UTF-8, or UTF-16 with a "
+                                           "byte-order mark") from exc
+            done += len(data)
+            _check_bytes(path, done)  # the file grew while it was read
+            if "\0" in text:
+                raise DataError(str(path), "not a text file (it contains NUL bytes)")
+            yield text.replace("\u2212", "-"), last
+            if last:
+                return
+            data = f.read(TEXT_CHUNK)
+
+
+def _stream_column(path: Path, skip: int, delimiter: str | None, index: int, name: str) -> np.ndarray:
+    """Column ``index`` of a large table, after its first ``skip`` lines, a chunk of whole lines
+    at a time (numpy's parser reads each chunk from a string buffer: as fast as one big read)."""
+    parts: list[np.ndarray] = []
+    count, pending = 0, ""
+    for text, last in _text_pieces(path):
+        text = pending + text
+        cut = len(text) if last else max(text.rfind("\n"), text.rfind("\r")) + 1
+        chunk, pending = text[:cut], text[cut:]
+        if len(pending) > MAX_LINE_CHARS:
+            raise DataError(str(path), f"a line longer than {MAX_LINE_CHARS:,} characters; "
+                                       "a table needs one value per line in its column")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a chunk of only comments or blank lines holds "no data"
+                values = np.loadtxt(io.StringIO(chunk, newline=None), delimiter=delimiter, usecols=index,
+                                    comments="#", ndmin=1, quotechar='"', skiprows=skip)
+        except ValueError as exc:
+            # numpy counts data rows from 0 within the chunk; say "data row 61" the way a person counts
+            reason = re.sub(r"at row (\d+)", lambda m: f"in data row {count + int(m[1]) + 1}", str(exc))
+            raise DataError(str(path), f"cannot read column {name!r} as numbers: {reason}") from exc
+        skip = 0
+        count += values.size
+        _check_count(path, count)  # before the next chunk is read
+        parts.append(values.astype(np.float64, copy=False))
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _stream_row(path: Path, delimiter: str | None) -> np.ndarray:
+    """A large file that is one row of numbers, a chunk at a time; later lines must be blank."""
+    parts: list[np.ndarray] = []
+    count, pending, ended, tail = 0, "", False, ""
+    for text, last in _text_pieces(path):
+        if ended:
+            tail = _blank_after_row(path, tail + text, last)
+            continue
+        text = pending + text
+        found = LINE_BREAK.search(text)
+        line, rest = (text[:found.start()], text[found.start():]) if found else (text, "")
+        ended = found is not None or last
+        fields = line.split(delimiter)
+        pending = ""
+        if not ended and fields and (delimiter is not None or not line[-1:].isspace()):
+            pending = fields.pop()  # may continue in the next piece
+        if len(pending) > MAX_LINE_CHARS:
+            raise DataError(str(path), f"a single field longer than {MAX_LINE_CHARS:,} characters")
+        try:
+            values = np.array([field.strip().strip('"') for field in fields], dtype=np.float64)
+        except ValueError as exc:
+            raise DataError(str(path), f"a single row that is not all numbers: {exc}") from exc
+        count += values.size
+        _check_count(path, count)
+        parts.append(values)
+        if ended:
+            tail = _blank_after_row(path, rest, last)
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _blank_after_row(path: Path, text: str, last: bool) -> str:
+    """What follows a one-row file's row may only be blank or comment lines; returns an unfinished line."""
+    lines = text.splitlines(keepends=True)
+    pending = lines.pop() if lines and not last and not LINE_BREAK.fullmatch(lines[-1][-1]) else ""
+    if len(pending) > MAX_LINE_CHARS:
+        raise DataError(str(path), f"a line longer than {MAX_LINE_CHARS:,} characters")
+    if any(line.strip() and not line.lstrip().startswith("#") for line in lines):
+        raise DataError(str(path), f"its first row is longer than the {PREVIEW_BYTES // 2**20} MiB its columns "
+                                   "are sniffed from, and more rows follow: a table with that many columns "
+                                   "is not supported; save the values one per line")
+    return pending
 
 
 def _decode(path: Path, data: bytes, final: bool) -> str:
@@ -241,11 +394,11 @@ def _decode(path: Path, data: bytes, final: bool) -> str:
                                    "save it as UTF-8, or UTF-16 with a byte-order mark") from exc
 
 
-def _head(lines: list[str]) -> tuple[list[str], int]:
+def _head(text: str) -> tuple[list[str], int]:
     """First non-blank, non-comment lines, and the line number of the first one."""
     head: list[str] = []
     first = 0
-    for number, line in enumerate(lines):
+    for number, line in enumerate(io.StringIO(text, newline=None)):
         if line.strip() and not line.lstrip().startswith("#"):
             if not head:
                 first = number
@@ -295,10 +448,10 @@ def _pick_column(path: Path, names: tuple[str, ...], data_rows: list[list[str]],
             return names.index(column), []
         if str(column).lstrip("-").isdigit() and -len(names) <= int(column) < len(names):
             return int(column) % len(names), []
-        raise DataError(str(path), f"no column {column!r}; the columns are: {', '.join(names)}")
+        raise DataError(str(path), f"no column {column!r}; the columns are: {_some(names)}")
     numeric = [i for i in range(len(names)) if all(_is_number(row[i]) for row in data_rows)]
     if not numeric:
-        raise DataError(str(path), f"no numeric column (columns: {', '.join(names)})")
+        raise DataError(str(path), f"no numeric column (columns: {_some(names)})")
     notes = [] if len(names) == 1 else [
         f"used column {names[numeric[0]]!r}, the first numeric one of {len(names)}; choose another with column="]
     return numeric[0], notes
@@ -338,10 +491,10 @@ def read_npz(path: Path, key: str | None, *, sample: bool = False) -> Raw:
     """The array ``key`` of a .npz archive, or its only array."""
     keys = npz_keys(path)
     if key is None and len(keys) != 1:
-        raise DataError(str(path), f"holds {len(keys)} arrays; choose one with key= ({', '.join(keys) or 'none'})")
+        raise DataError(str(path), f"holds {len(keys)} arrays; choose one with key= ({_some(keys) or 'none'})")
     key = keys[0] if key is None else key
     if key not in keys:
-        raise DataError(str(path), f"no array {key!r}; the arrays are: {', '.join(keys)}")
+        raise DataError(str(path), f"no array {key!r}; the arrays are: {_some(keys)}")
     with _wrapped(path, f"unreadable array {key!r}"), zipfile.ZipFile(path) as archive:
         member = f"{key}.npy" if f"{key}.npy" in archive.namelist() else key
         _check_bytes(path, archive.getinfo(member).file_size)
@@ -373,7 +526,7 @@ def _npz_member(path: Path, f, sample: bool) -> tuple[np.ndarray, tuple[int, ...
     rows = min(shape[0], _sample_rows(shape)) if sample and shape and not fortran else (shape[0] if shape else 1)
     wanted = (rows,) + tuple(shape[1:]) if shape else ()
     nbytes = math.prod(wanted) * dtype.itemsize
-    data = f.read(nbytes)
+    data = _read_at_most(f, nbytes)
     if len(data) < nbytes:
         raise DataError(str(path), f"truncated array: expected {nbytes} bytes, found {len(data)}")
     values = np.frombuffer(data, dtype).reshape(wanted, order="F" if fortran else "C")
@@ -419,9 +572,18 @@ def _from_array(path: Path, arr: np.ndarray, fmt: str, shape: tuple[int, ...] | 
 # -- images -----------------------------------------------------------------------
 
 def read_image(path: Path, *, sample: bool = False) -> Raw:
-    """A single image file as a dataset of one (1, C, H, W)."""
+    """A single image file as a dataset of one (1, C, H, W).
+
+    sample: keep every n-th pixel so that no side exceeds PREVIEW_SIDE (the decode itself
+    is bounded by MAX_IMAGE_PIXELS); ``shape`` keeps the full size.
+    """
     pixels, depth, notes = _decode_image(path)
-    return Raw(pixels[None], "images", path.suffix.lower().lstrip("."), depth=depth, single_image=True, notes=notes)
+    shape = (1,) + pixels.shape
+    if sample:
+        stride = -(-max(pixels.shape[1:]) // PREVIEW_SIDE)
+        pixels = np.ascontiguousarray(pixels[:, ::stride, ::stride])
+    return Raw(pixels[None], "images", path.suffix.lower().lstrip("."), depth=depth, single_image=True, notes=notes,
+               shape=shape)
 
 
 def _decode_image(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
@@ -551,7 +713,7 @@ def read_idx(path: Path, *, sample: bool = False) -> Raw:
         rows = min(dims[0], _sample_rows(dims)) if sample else dims[0]
         wanted = (rows,) + dims[1:]
         nbytes = math.prod(wanted) * dtype.itemsize
-        data = f.read(nbytes)
+        data = _read_at_most(f, nbytes)
     if len(data) < nbytes:
         raise DataError(str(path), f"truncated: expected {nbytes} data bytes, found {len(data)}")
     values = np.frombuffer(data, dtype).reshape(wanted)

@@ -14,6 +14,7 @@ import argparse
 import sys
 
 from vdq_gui.cli import add_data_arguments, data_options, int_at_least, positive_float
+from vdq_gui.models.names import DEFAULT_DEQUANTIZER, DEQUANTIZERS
 
 DEFAULT_DATA = "builtin:bimodal"
 # The ranges of the window's boxes (vdq_gui.app.controls; a test checks they agree), so a
@@ -59,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="vdq-gui", description="Watch dequantization happen.")
     parser.add_argument("data", nargs="?", default=DEFAULT_DATA,
                         help="a data file or folder, or builtin:NAME (default: %(default)s)")
-    parser.add_argument("--dequantizer", choices=("none", "uniform", "variational"), default="variational")
+    parser.add_argument("--dequantizer", choices=DEQUANTIZERS, default=DEFAULT_DEQUANTIZER)
     parser.add_argument("--compare", metavar="A,B[,C]", type=compare_list, default=None,
                         help="train two or three dequantizers side by side (e.g. uniform,variational)")
     parser.add_argument("--seed", type=int_at_least(0, SEED_MAX), default=0)
@@ -86,12 +87,10 @@ def compare_list(text: str) -> list[str]:
 
 
 def check_compare(names: list[str] | None) -> str | None:
-    """An error sentence if a compared name is not in the dequantizer registry.  (Only with
-    --compare: the registry lives next to the torch modules, so this imports torch.)"""
+    """An error sentence if a compared name is not a dequantizer (vdq_gui.models.names:
+    the registry's names, importable without torch)."""
     if not names:
         return None
-    from vdq_gui.models.dequantizers import DEQUANTIZERS
-
     unknown = [name for name in names if name not in DEQUANTIZERS]
     if unknown:
         return f"--compare: unknown dequantizer {', '.join(unknown)}; choose from {', '.join(DEQUANTIZERS)}"

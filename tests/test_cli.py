@@ -184,3 +184,36 @@ def test_the_final_evaluation_in_chunks_equals_one_evaluation(monkeypatch):
         assert chunked[key] == pytest.approx(whole[key], abs=1e-5), key  # float32 means
     assert chunked["iw_bound_bpd"] == pytest.approx(whole["iw_bound_bpd"], abs=0.02)  # sampled
     assert chunked["iw_samples"] == 4
+
+
+def test_summary_has_validation_and_all_data_figures_with_errors(tmp_path, capsys):
+    out = tmp_path / "iw"
+    assert main(["--data", "builtin:counts", "--steps", "40", "--objective", "iw", "--train-samples", "3",
+                 "--r-catch-up", "30", "--eval-every", "10", "--out", str(out), "--quiet"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["objective"] == "iw" and summary["train_samples"] == 3 and summary["r_catch_up_steps"] == 30
+    assert summary["evaluated_at_step"] == 40 and summary["r_objective"] == "flowpp"
+    everything = summary["all_data"]
+    assert everything["examples"] == summary["examples"] == 5000
+    for figures in (summary, everything):
+        for key in ("bits_per_dim", "exact_bits_per_dim", "gap_bits_per_dim", "iw_bits_per_dim"):
+            assert figures[f"{key}_se"] > 0, key
+        assert figures["bits_per_dim"] - figures["exact_bits_per_dim"] == pytest.approx(figures["gap_bits_per_dim"])
+    # All 5000 examples against a validation split of 500: about sqrt(10) times smaller errors.
+    assert 2 < summary["exact_bits_per_dim_se"] / everything["exact_bits_per_dim_se"] < 5
+    assert summary["before_catch_up"]["gap_bits_per_dim"] >= summary["gap_bits_per_dim"] - 1e-6
+    assert summary["last_evaluations"]["steps"] == [10, 20, 30, 40]
+    text = capsys.readouterr().out
+    assert "validation (500)" in text and "all data (5000)" in text and "±" in text
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--objective", "renyi", "--alpha", "1.5"], "alpha"),
+    (["--objective", "kl"], "--objective"),
+    (["--r-catch-up", "-1"], "--r-catch-up"),
+    (["--train-samples", "0"], "train_samples"),
+])
+def test_bad_objective_arguments_are_one_error_line(tmp_path, capsys, argv, words):
+    assert main(["--data", "builtin:bimodal", "--steps", "1", "--out", str(tmp_path / "x"), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and words in err and "\n" not in err

@@ -212,11 +212,12 @@ def _finish(trainer, out: Path, started: float, args, notes: list, quiet: bool, 
     validation split and on all data (with a progress bar when it is long), both files."""
     before = None
     if trainer.data.kind == "1d" and catch_up and not trainer.stopped_reason and list(trainer.dequantizer.parameters()):
-        before = _figures(evaluate_in_chunks(trainer, quiet=True), evaluate_in_chunks(trainer, trainer.x_all))
+        before = _figures(evaluate_in_chunks(trainer, quiet=True),
+                          evaluate_in_chunks(trainer, trainer.x_all[:_all_data_examples(trainer)]))
         trainer.catch_up_noise(catch_up)
     final = evaluate_in_chunks(trainer, quiet=quiet)
-    all_data = evaluate_in_chunks(trainer, trainer.x_all, quiet=quiet)
-    summary = _summary(trainer, final, all_data, time.perf_counter() - started, args)
+    everything = evaluate_in_chunks(trainer, trainer.x_all[:_all_data_examples(trainer)], quiet=quiet)
+    summary = _summary(trainer, final, everything, time.perf_counter() - started, args)
     summary["before_catch_up"] = before
     summary["notes"] = summary["notes"] + notes
     trainer.log.write_csv(out / "metrics.csv")
@@ -281,6 +282,14 @@ def _train_with_progress(trainer, steps: int, quiet: bool) -> None:
                 bar.set_postfix(bound=f"{metrics['bound_bpd']:.4f} bits/dim", refresh=False)
 
 
+ALL_DATA_IMAGES = 1000  # images in the all-data figures (an IW bound over 60,000 would take minutes)
+
+
+def _all_data_examples(trainer) -> int:
+    count = trainer.x_all.shape[0]
+    return count if trainer.data.kind == "1d" else min(count, ALL_DATA_IMAGES)
+
+
 def _figures(evaluation: dict, all_data: dict | None = None) -> dict:
     """summary.json's names for one evaluation: the figure, its standard error beside it."""
     names = {"bits_per_dim": "val_bound", "iw_bits_per_dim": "iw_bound", "exact_bits_per_dim": "exact",
@@ -315,6 +324,7 @@ def _last_evaluations(trainer, count: int = 5) -> dict:
 def _summary(trainer, final: dict, all_data: dict, seconds: float, args: argparse.Namespace) -> dict:
     data = trainer.data
     figures = _figures(final, all_data)
+    figures["all_data"]["examples"] = _all_data_examples(trainer)
     return {
         "data": data.source, "name": data.name, "kind": data.kind, "dequantizer": trainer.dequantizer.name,
         "is_bound": trainer.is_bound, "levels": data.levels, "origin": data.origin, "value_step": data.step,
@@ -366,8 +376,7 @@ def _print_result(summary: dict, out) -> None:
           + (f" and {summary['r_catch_up_steps']} r catch-up steps" if summary["r_catch_up_steps"] else "")
           + f" in {summary['seconds']:.1f} s -> {out}")
     print(_figure_line(f"validation ({summary['validation_examples']})", summary, summary["iw_samples"]))
-    if summary.get("all_data"):
-        print(_figure_line(f"all data ({summary['examples']})", summary["all_data"], summary["iw_samples"]))
+    print(_figure_line(f"all data ({summary['all_data']['examples']})", summary["all_data"], summary["iw_samples"]))
 
 
 def _figure_line(label: str, figures: dict, iw_samples: int) -> str:

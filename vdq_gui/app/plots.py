@@ -153,6 +153,7 @@ class PlotArea(QtWidgets.QWidget):
         session.moment_changed.connect(self.show_moment)
         session.selected_bin_changed.connect(self._on_selected_bin)
         session.runs_changed.connect(self.rebuild)
+        session.running_changed.connect(self._on_running_changed)
         self.rebuild()
 
     # == the runs =======================================================================
@@ -270,6 +271,17 @@ class PlotArea(QtWidgets.QWidget):
         if data.kind == "1d":
             self.top_left.setCurrentWidget(self.density)
             self.density.show_data(data)
+
+    @QtCore.Slot(bool)
+    def _on_running_changed(self, running: bool) -> None:
+        """Paused: the last moment may have been drawn while a worker still reported
+        running (its "idle" news comes after its last picture), with the throttled parts
+        (loss curves, ranges) skipped: draw them now, they stay on screen."""
+        if running or self.last_moment is None:
+            return
+        for panel in (self.loss, self.detail, self.density):
+            self._drawn.pop(panel, None)
+        self.draw(self.last_moment)
 
     # == interaction ====================================================================
     @QtCore.Slot(int)

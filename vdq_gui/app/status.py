@@ -42,6 +42,8 @@ class TrainingStatus:
                            else "paused")
         bound = snapshot.metrics.get("bound_bpd")
         label = "bits/dim" if snapshot.is_bound else "bits/dim (no bound)"
+        if runs > 1:
+            label = f"bits/dim ({snapshot.dequantizer})"
         self.bits.setText(f"{bound:.4f} {label}" if bound is not None and math.isfinite(bound) else "")
         self.elapsed.setText(format_duration(snapshot.elapsed_s))
 

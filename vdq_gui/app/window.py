@@ -231,7 +231,9 @@ class MainWindow(QtWidgets.QMainWindow):
         """The plots drew ``moment`` (they subscribe first); the status and controls follow."""
         snapshot = moment.snapshots[0]
         running = self.session.is_running
-        self.status.show_snapshot(snapshot, running and moment.live, len(moment.snapshots))
+        # The status bar's bits/dim: of the first run whose number is a bound.
+        shown = next((s for s in moment.snapshots if s.is_bound), snapshot)
+        self.status.show_snapshot(shown, running and moment.live, len(moment.snapshots))
         self.controls.show_settings(snapshot.learning_rate, snapshot.batch_size)
         for other in moment.snapshots:
             if other.status and other.status not in self.banner.text():

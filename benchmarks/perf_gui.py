@@ -101,6 +101,55 @@ def startup(runs: int) -> dict:
             "interpreter_and_imports_before_main_s": median([s["startup_s"] - s["in_process_s"] for s in samples])}
 
 
+# == time to ready ========================================================================
+def _launch_to(mode: str, data: str, dequantizer: str) -> tuple[float, dict]:
+    child = Child(mode, data=data, dequantizer=dequantizer)
+    try:
+        record = child.expect("ready", timeout=300)
+    finally:
+        child.close()
+    return record["_arrived"] - child.started, record
+
+
+def time_to_ready(pairs: int, data: str = "builtin:bimodal", dequantizer: str = "variational") -> dict:
+    """Launch -> the window shows a built model (step 0 drawn, Play enabled), against a
+    bare ``python`` that imports torch, loads the data and builds the same trainer;
+    alternating (A B, B A, ...) in one run, median of the per-pair ratios."""
+    records: list[dict] = []
+
+    def window() -> float:
+        seconds, record = _launch_to("ready", data, dequantizer)
+        records.append(record)
+        return seconds
+
+    result = alternate(window, lambda: _launch_to("bare", data, dequantizer)[0], pairs)
+    result.update(time_to_ready_s=result["a_median"], bare_s=result["b_median"], case=f"{data}/{dequantizer}",
+                  torch_in_window=any(r.get("torch_in_window") for r in records),
+                  first_learning_rate=[r.get("learning_rate") for r in records])
+    return result
+
+
+SWITCHES = ("dataset:builtin:counts", "dequantizer:uniform", "reset:", "dataset:builtin:digits",
+            "dataset:builtin:bimodal", "dequantizer:variational", "reset:")
+
+
+def switch_times(repeats: int) -> dict:
+    """Seconds from a switch of dataset or dequantizer, or a Reset, in the open window to
+    the new run's first frame, for each switch in SWITCHES, ``repeats`` times."""
+    child = Child("live")
+    times: dict[str, list[float]] = {}
+    try:
+        child.expect("ready", timeout=180)
+        for _ in range(repeats):
+            for action in SWITCHES:
+                child.send(cmd="switch", action=action)
+                times.setdefault(action, []).append(child.expect("switch", timeout=120)["seconds"])
+    finally:
+        child.close()
+    medians = {action: median(values) for action, values in times.items()}
+    return {"switch_s": max(medians.values()), "by_action_s": medians, "all_s": times}
+
+
 # == live vs headless ====================================================================
 def live_vs_headless(pairs: int, seconds: float, warmup: float, data: str = "builtin:bimodal",
                      dequantizer: str = "variational", variant: str = "normal") -> dict:

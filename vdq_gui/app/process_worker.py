@@ -17,15 +17,14 @@ If the training process dies (killed, out of memory), the relay says so through
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from typing import Callable
 
 from PySide6 import QtCore
 
 from vdq_gui.app.worker import PictureSlot, WorkerCommands, picture, register
-from vdq_gui.training import remote
 from vdq_gui.training.loop import RunSpec, build_trainer, inspect_trainer, limit_torch_threads
+from vdq_gui.training.prestart import StartedProcess, start_training_process
 
 POLL_S = 0.05  # how often the relay looks at its stop flag while the pipe is quiet
 JOIN_S = 10.0  # how long a stopping training process may take to finish its step
@@ -39,10 +38,12 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
     running_changed = QtCore.Signal(bool)
 
     def __init__(self, spec: RunSpec, parent=None, build: Callable = build_trainer,
-                 inspect: Callable = inspect_trainer, threads: int | None = None):
+                 inspect: Callable = inspect_trainer, threads: int | None = None,
+                 started: StartedProcess | None = None):
         super().__init__(parent)
         self.setObjectName("vdq-training-relay")
         self.build, self.inspect, self.threads = build, inspect, threads
+        self._started = started  # a process vdq-gui started before the window (training.prestart)
         self.slot = PictureSlot()
         self.process = None
         self._stop = threading.Event()
@@ -122,7 +123,6 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
 
     # == the relay (this thread) ========================================================
     def run(self) -> None:  # noqa: D401 - QThread's name
-        limit_torch_threads(1)  # inspection only: never compete with painting for cores
         while not self._stop.is_set():
             ended = self._serve_one_process()
             if ended is None:
@@ -137,22 +137,20 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
     def _serve_one_process(self) -> str | None:
         """Start a training process and relay until told to stop (None) or until the
         process dies (a sentence saying how)."""
-        context = multiprocessing.get_context("spawn")  # fork is unsafe with Qt's threads
-        conn, child_conn = context.Pipe()
         with self._lock:
             generation = self._generation
             spec = self._specs[generation]
             self._outbox = [m for m in self._outbox if m[0] != "reset"]  # the start builds it
-        self.process = context.Process(target=remote.serve, name="vdq-training",
-                                       args=(child_conn, spec, self.build, generation, self.threads),
-                                       daemon=True)
+        started, self._started = self._started, None
+        if started is not None and (started.spec is not spec or started.generation != generation):
+            started.close()  # it builds a run the window no longer wants
+            started = None
         try:
-            self.process.start()
+            started = started or start_training_process(spec, self.build, self.inspect, generation, self.threads)
         except Exception as error:  # e.g. out of memory: say so, keep the window alive
             return (f"it could not start: {type(error).__name__}: {error}; "
                     "vdq-gui --worker thread trains without a separate process")
-        finally:
-            child_conn.close()
+        self.process, conn = started.process, started.conn
         with self._lock:
             self._conn = conn
             # The new process counts commands from 0: from its first, the outbox.
@@ -208,6 +206,9 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
     def _handle(self, kind: str, *payload) -> None:
         if kind == "state":
             self._on_state(*payload)
+        elif kind == "picture":  # a new model's first picture, made by the training process
+            snapshot, generation = payload[1], payload[0]
+            self.slot.put(snapshot, generation)
         elif kind in ("building", "ready"):
             description, generation = payload
             if generation == self._generation:
@@ -224,6 +225,11 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
 
     def _on_state(self, generation: int, trainer_generation: int, steps_per_s: float, state: dict) -> None:
         if trainer_generation != self._replica_generation:
+            if self._replica is None:
+                # torch's first use in this process, once the training process has sent the
+                # first picture (importing it sooner would slow that process's own import):
+                # inspection only, never competing with painting for cores.
+                limit_torch_threads(1)
             self._replica = self.build(self._specs[trainer_generation])
             self._replica_generation = trainer_generation
             with self._lock:  # older runs can never come back: let their data go

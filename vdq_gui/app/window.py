@@ -27,6 +27,7 @@ from vdq_gui.app.process_worker import ProcessTrainingWorker
 from vdq_gui.data.builtin import builtin_names
 from vdq_gui.data.dataset import DataError, DiscreteData
 from vdq_gui.data.loaders import load_data
+from vdq_gui.training.defaults import default_setting
 from vdq_gui.training.loop import RunSpec
 
 FRAME_INTERVAL_MS = 33  # ~30 frames per second
@@ -175,6 +176,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def start(self) -> None:
         """Start the worker (it builds the trainer off the GUI thread) and the frames."""
         self.worker.set_speed(self.controls.speed_steps_per_s())
+        if self.last_snapshot is None:  # what the seconds before the first picture are for
+            self._show_banner("Building the model: importing torch…")
         if not self.worker.isRunning():
             self.worker.start()
         self.frame_timer.start()
@@ -301,6 +304,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls.show_dataset(data.source or label, label, data.describe(), data.notes)
         self.controls.show_dequantizer(self.spec.dequantizer)
         self.controls.show_seed(self.spec.seed)
+        # The real settings from the first paint (the model's own arrive with its pictures).
+        self.controls.show_settings(default_setting(data.kind, "learning_rate", self.spec.learning_rate),
+                                    default_setting(data.kind, "batch_size", self.spec.batch_size))
         self.status.show_dataset(data.describe())
         self.setWindowTitle(f"vdq-gui: {label} ({self.spec.dequantizer} dequantization)")
         if data.kind == "1d" and self.last_snapshot is None:

@@ -256,7 +256,10 @@ def soak_summary(samples: list[dict]) -> dict:
         values = [r[key] for r in rows if r.get(key) == r.get(key)]
         return sum(values) / len(values) if values else float("nan")
 
+    by_process = {f"{key.removesuffix('_mb')}_growth_mb": last[key] - first[key]
+                  for key in ("rss_window_mb", "rss_training_mb") if key in first and key in last}
     return {"rss_growth_mb": last["rss_mb"] - first["rss_mb"], "seconds": last["t"], "steps": last["step"] - first["step"],
+            **by_process,
             "rss_mb_start": first["rss_mb"], "rss_mb_end": last["rss_mb"],
             "rss_growth_after_first_minute_mb": (last["rss_mb"] - after_minute[0]["rss_mb"]) if after_minute else None,
             "rss_mb_per_minute": 60 * slope([s["t"] for s in samples], [s["rss_mb"] for s in samples]),

@@ -48,6 +48,16 @@ def rss_mb() -> float:
     return read() + sum(read(child.pid) for child in multiprocessing.active_children())
 
 
+def rss_by_process_mb() -> dict[str, float]:
+    """The window's process and the training process(es) apart, in MB."""
+    import multiprocessing
+
+    from benchmarks.perf_stats import rss_mb as read
+
+    return {"rss_window_mb": read(),
+            "rss_training_mb": sum(read(child.pid) for child in multiprocessing.active_children())}
+
+
 def thread_cpu_s() -> dict[str, float]:
     """CPU seconds of every thread of this process by thread name (Linux /proc; {} elsewhere).
     Qt names a QThread's OS thread after its objectName (the worker: vdq-training-worker)."""
@@ -274,7 +284,8 @@ class LiveProbe:
         state = {"step": self._steps(), "t": started}
         self._clear()
         self._play(True)
-        emit(event="soak", t=0.0, step=state["step"], rss_mb=rss_mb(), steps_per_s=0.0, frames_per_second=0.0)
+        emit(event="soak", t=0.0, step=state["step"], rss_mb=rss_mb(), steps_per_s=0.0, frames_per_second=0.0,
+             **rss_by_process_mb())
         timer = self.QtCore.QTimer(self.window)
         timer.setInterval(int(every * 1000))
 
@@ -284,7 +295,7 @@ class LiveProbe:
             stats.pop("tick_intervals_ms")
             steps = self._steps()
             emit(event="soak", t=now - started, step=steps, rss_mb=rss_mb(),
-                 steps_per_s=(steps - state["step"]) / (now - state["t"]), **stats)
+                 steps_per_s=(steps - state["step"]) / (now - state["t"]), **rss_by_process_mb(), **stats)
             state.update(step=steps, t=now)
             self._clear()
             if now - started >= seconds - 1e-3:

@@ -373,7 +373,7 @@ def live(args) -> int:
     from vdq_gui.data.loaders import load_data
     from vdq_gui.training.loop import RunSpec
 
-    spec = RunSpec(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed)
+    spec = RunSpec.of(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed)
     window = MainWindow(spec, ask_before_reset=False)
     window.resize(*parse_size(args.size))
     window.show()
@@ -390,7 +390,7 @@ def headless(args) -> int:
     from vdq_gui.data.loaders import load_data
 
     limit_torch_threads()  # the worker's own thread policy
-    trainer = build_trainer(RunSpec(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed))
+    trainer = build_trainer(RunSpec.of(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed))
     trainer.step()
     emit(event="ready", rss_mb=rss_mb())
     for line in sys.stdin:

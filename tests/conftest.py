@@ -21,7 +21,7 @@ THREAD_GRACE_S = 3.0
 def _leftovers(before: set) -> list[str]:
     names = [f"thread {t.name!r}" for t in threading.enumerate()
              if t not in before and t.is_alive() and not t.daemon]
-    worker_module = sys.modules.get("vdq_gui.app.worker")  # only if the test used the app
+    worker_module = sys.modules.get("vdq_gui.app.worker_base")  # only if the test used the app
     if worker_module is not None:
         names += [f"QThread {w.objectName()!r}" for w in worker_module.running_workers()]
     if "multiprocessing" in sys.modules:  # a training process outliving its worker
@@ -37,7 +37,7 @@ def no_threads_left_behind():
     while (left := _leftovers(before)) and time.monotonic() < deadline:
         time.sleep(0.05)  # give threads that are finishing a moment
     if left:
-        worker_module = sys.modules.get("vdq_gui.app.worker")
+        worker_module = sys.modules.get("vdq_gui.app.worker_base")
         for worker in worker_module.running_workers() if worker_module else ():
             worker.shutdown()  # so one leak does not cascade into the next tests
         pytest.fail(f"test left running: {', '.join(left)}")

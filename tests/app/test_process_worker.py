@@ -24,7 +24,7 @@ def make_worker(qtbot):
     workers = []
 
     def make(mode="fake"):
-        worker = ProcessTrainingWorker(RunSpec(DATA, dequantizer=mode), build=fakes.build, inspect=fakes.inspect)
+        worker = ProcessTrainingWorker(RunSpec.of(DATA, dequantizer=mode), build=fakes.build, inspect=fakes.inspect)
         workers.append(worker)
         worker.start()
         assert wait_for(lambda: worker.trainer is not None, START_S)
@@ -81,7 +81,7 @@ def test_reset_builds_a_new_trainer_and_drops_stale_pictures(make_worker):
     worker.step(10)
     assert worker.wait_idle(10)
     old = worker.trainer
-    worker.reset(RunSpec(DATA, dequantizer="other"))
+    worker.reset(RunSpec.of(DATA, dequantizer="other"))
     assert worker.take_snapshot() is None
     assert worker.wait_idle(10)
     assert worker.trainer is not old and worker.trainer.step_count == 0
@@ -102,7 +102,7 @@ def test_a_failing_build_keeps_the_old_run(make_worker, qtbot):
     worker.step(2)
     assert worker.wait_idle(10)
     with qtbot.waitSignal(worker.failed, timeout=10000) as blocker:
-        worker.reset(RunSpec(DATA, dequantizer="badbuild"))
+        worker.reset(RunSpec.of(DATA, dequantizer="badbuild"))
     assert "bad config" in blocker.args[0]
     worker.step(3)  # the old run goes on under the new generation, and is shown
     assert worker.wait_idle(10) and worker.trainer.step_count == 5
@@ -125,7 +125,7 @@ def test_a_dying_process_is_reported_and_reset_starts_a_new_one(make_worker, qtb
         worker.play()
     assert "ended unexpectedly" in blocker.args[0] and "exit code 3" in blocker.args[0]
     assert not worker.is_running
-    worker.reset(RunSpec(DATA, dequantizer="fake"))
+    worker.reset(RunSpec.of(DATA, dequantizer="fake"))
     assert wait_for(lambda: worker.process is not None and worker.process.pid != first, START_S)
     assert worker.wait_idle(START_S) and worker.trainer.step_count == 0
     worker.step(4)
@@ -143,7 +143,7 @@ def test_shutdown_while_training_joins_thread_and_process(make_worker):
 def test_the_data_of_runs_that_cannot_come_back_is_let_go(make_worker):
     worker = make_worker()
     for name in ("a", "b", "c", "d"):
-        worker.reset(RunSpec(DATA, dequantizer=name))
+        worker.reset(RunSpec.of(DATA, dequantizer=name))
         assert worker.wait_idle(10)
     assert worker.spec.dequantizer == "d"
     assert sorted(worker._specs) == [4]  # only the run on screen is kept

@@ -32,7 +32,7 @@ def open_window(qtbot, keep, spec, **options):
 @pytest.fixture
 def window(qtbot, keep, dialog_log, bimodal):
     """The window as the app opens it: training in a separate process."""
-    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="variational"))
+    win = open_window(qtbot, keep, RunSpec.of(bimodal, dequantizer="variational"))
     yield win
     win.close()
 
@@ -40,7 +40,7 @@ def window(qtbot, keep, dialog_log, bimodal):
 @pytest.fixture
 def thread_window(qtbot, keep, dialog_log, bimodal):
     """Training in a thread of this process, so a test can reach into the trainer."""
-    win = open_window(qtbot, keep, RunSpec(bimodal, dequantizer="variational"), worker_factory=TrainingWorker)
+    win = open_window(qtbot, keep, RunSpec.of(bimodal, dequantizer="variational"), worker_factory=TrainingWorker)
     yield win
     win.close()
 
@@ -183,7 +183,7 @@ def test_import_dialog_shows_image_thumbnails(keep):
 def test_images_dataset_switches_panels(qtbot, window, tmp_path):
     assert window.load_source("builtin:digits")
     train(qtbot, window, 2)
-    assert window.top_left.currentWidget() is window.images
+    assert window.top_left.currentWidget() is window.plots.image_column
     expected = engine_snapshot(window.worker.trainer)
     from vdq_gui.app.panels.images import tile_images
 
@@ -270,7 +270,7 @@ def test_redraw_cost_per_frame(qtbot, window, record_property):
     costs = []
     for _ in range(30):
         started = time.perf_counter()
-        window._layout_key = window._layout_key  # same layout: a plain frame
+        window.plots._drawn.clear()  # same layout, but every panel draws (not only what changed)
         window.loss._drawn_length = -1  # force the loss curves too (worst case)
         window.draw(snap)
         window.repaint()

@@ -126,7 +126,7 @@ def test_reset_builds_a_new_trainer_and_drops_stale_snapshots(make_worker):
     worker.step(10)
     assert worker.wait_idle(2)
     old = worker.trainer
-    worker.reset(RunSpec(DATA, dequantizer="uniform"))
+    worker.reset(RunSpec.of(DATA, dequantizer="uniform"))
     assert worker.take_snapshot() is None  # the old run's picture is gone at once
     assert worker.wait_idle(2)
     assert worker.trainer is not old and worker.trainer.step_count == 0

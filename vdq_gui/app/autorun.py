@@ -30,21 +30,24 @@ class AutoRun(QtCore.QObject):
         window = self.window
         window.start()
         if self.after_steps:
-            window.worker.step(self.after_steps)
+            window.session.step(self.after_steps)  # every run: compare mode is in lockstep
             window.show_playing(True)
         elif self.auto_start:
             window.actions["play"].setChecked(True)
         if self.screenshot:
             window.frame_drawn.connect(self._on_frame)
-            window.worker.failed.connect(self._on_failed)  # queued from the worker thread
+            window.session.failed.connect(self._on_failed)
             self._timeout.start(SCREENSHOT_TIMEOUT_S * 1000)
 
     @QtCore.Slot(int)
     def _on_frame(self, step: int) -> None:
         if self._saved or step < self.after_steps:
             return
-        if self.after_steps and self.window.worker.is_running:
+        if self.after_steps and self.window.session.is_running:
             return  # the final, paused state is on its way
+        runs = self.window.session.runs
+        if any(run.snapshot is None or run.snapshot.step < self.after_steps for run in runs):
+            return  # every run must have reached step N
         self._saved = True
         QtCore.QTimer.singleShot(SETTLE_MS, self._save_and_quit)
 

@@ -25,6 +25,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("data", nargs="?", default=DEFAULT_DATA,
                         help="a data file or folder, or builtin:NAME (default: %(default)s)")
     parser.add_argument("--dequantizer", choices=("none", "uniform", "variational"), default="variational")
+    parser.add_argument("--compare", metavar="A,B[,C]", type=compare_list, default=None,
+                        help="train two or three dequantizers side by side (e.g. uniform,variational)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--learning-rate", "--lr", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
@@ -41,6 +43,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def compare_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not 2 <= len(names) <= 3 or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: give two or three different dequantizers, e.g. uniform,variational")
+    return names
+
+
+def check_compare(names: list[str] | None) -> str | None:
+    """An error sentence if a compared name is not in the dequantizer registry.  (Only with
+    --compare: the registry lives next to the torch modules, so this imports torch.)"""
+    if not names:
+        return None
+    from vdq_gui.models.dequantizers import DEQUANTIZERS
+
+    unknown = [name for name in names if name not in DEQUANTIZERS]
+    if unknown:
+        return f"--compare: unknown dequantizer {', '.join(unknown)}; choose from {', '.join(DEQUANTIZERS)}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from vdq_gui.app.platform_check import check_platform
@@ -50,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = check_platform(offscreen_ok=bool(args.screenshot))
     if failed is not None:
         return failed
+    problem = check_compare(args.compare)
+    if problem:
+        print(f"vdq-gui: {problem}", file=sys.stderr)
+        return 2
     from vdq_gui.data.dataset import DataError
     from vdq_gui.data.loaders import load_data
 
@@ -64,9 +90,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from vdq_gui.training.loop import RunSpec
 
-    spec = RunSpec(data, dequantizer=args.dequantizer, seed=args.seed,
+    spec = RunSpec.of(data, dequantizer=args.dequantizer, seed=args.seed,
                    learning_rate=args.learning_rate, batch_size=args.batch_size)
-    factory = worker_factory(args.worker, spec)  # before Qt: the training process starts now
+    # Before Qt: the training process of the (first) run starts now.
+    first = spec.with_changes(dequantizer=args.compare[0]) if args.compare else spec
+    factory = worker_factory(args.worker, first)
 
     from PySide6 import QtCore, QtWidgets
 
@@ -78,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from vdq_gui.app.window import MainWindow
 
-    window = MainWindow(spec, worker_factory=factory)
+    window = MainWindow(spec, compare=args.compare, worker_factory=factory)
     window.resize(*parse_size(args.size))
     if args.presentation:
         window.actions["presentation"].setChecked(True)
@@ -112,13 +140,16 @@ def worker_factory(kind: str, spec=None):
     from vdq_gui.training.prestart import start_training_process
 
     try:
-        started = start_training_process(spec)
+        waiting = [start_training_process(spec)]
     except Exception:  # the worker tries again (and reports it) when the window starts it
-        started = None
+        waiting = []
 
     def make(worker_spec, parent=None, **options):
         from vdq_gui.app.process_worker import ProcessTrainingWorker
 
+        # Handed once, to the worker of the run it builds; any other worker (another run,
+        # a later session's) spawns its own process.
+        started = waiting.pop() if waiting and waiting[0].builds(worker_spec, 0) else None
         return ProcessTrainingWorker(worker_spec, parent, started=started, **options)
 
     return make

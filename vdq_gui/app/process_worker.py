@@ -1,7 +1,7 @@
 """The training worker the app uses by default: training in a process of its own.
 
-Same interface as ``vdq_gui.app.worker.TrainingWorker`` (commands, ``take_snapshot``,
-the five signals), so the window does not know which one it has.  Why a process, and the
+Same interface as ``vdq_gui.app.worker.TrainingWorker`` (``worker_base.TrainingWorkerBase``:
+commands, ``take_snapshot``, signals), so the window does not know which one it has.  Why a process, and the
 messages, are described in ``vdq_gui.training.remote``.
 
 Who does what:
@@ -20,22 +20,34 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from PySide6 import QtCore
-
-from vdq_gui.app.worker import PictureSlot, WorkerCommands, picture, register
-from vdq_gui.training.loop import RunSpec, build_trainer, inspect_trainer, limit_torch_threads
+from vdq_gui.app.worker_base import PictureSlot, SignalHooks, TrainingWorkerBase, picture, register
+from vdq_gui.training.loop import RunSpec, build_trainer, deliver, inspect_trainer, limit_torch_threads
 from vdq_gui.training.prestart import StartedProcess, start_training_process
 
 POLL_S = 0.05  # how often the relay looks at its stop flag while the pipe is quiet
 JOIN_S = 10.0  # how long a stopping training process may take to finish its step
 
 
-class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
-    building = QtCore.Signal(str)
-    ready = QtCore.Signal(str)
-    failed = QtCore.Signal(str)
-    stopped = QtCore.Signal(str)
-    running_changed = QtCore.Signal(bool)
+class _RelayHooks(SignalHooks):
+    """The training process's news (pipe messages, see ``remote``) as the worker's signals;
+    a published state updates the replica and becomes a picture."""
+
+    def failed(self, message: str) -> None:
+        self.worker._playing = False
+        super().failed(message)
+
+    def stopped(self, reason: str) -> None:
+        self.worker._playing = False
+        super().stopped(reason)
+
+    def idle(self, command_count: int) -> None:
+        self.worker._on_idle(command_count)
+
+    def publish(self, state: dict, generation: int, trainer_generation: int, steps_per_s: float) -> None:
+        self.worker._on_state(generation, trainer_generation, steps_per_s, state)
+
+
+class ProcessTrainingWorker(TrainingWorkerBase):
 
     def __init__(self, spec: RunSpec, parent=None, build: Callable = build_trainer,
                  inspect: Callable = inspect_trainer, threads: int | None = None,
@@ -60,6 +72,7 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
         self._stepping_until = -1  # a step command, numbered: running until idle after it
         self._replica = None
         self._replica_generation = None
+        self._hooks = _RelayHooks(self, lambda: self._generation)
         register(self)
 
     # == commands (GUI thread) ==========================================================
@@ -142,7 +155,7 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
             spec = self._specs[generation]
             self._outbox = [m for m in self._outbox if m[0] != "reset"]  # the start builds it
         started, self._started = self._started, None
-        if started is not None and (started.spec is not spec or started.generation != generation):
+        if started is not None and not started.builds(spec, generation):
             started.close()  # it builds a run the window no longer wants
             started = None
         try:
@@ -203,25 +216,20 @@ class ProcessTrainingWorker(WorkerCommands, QtCore.QThread):
         return False
 
     # -- messages from the training process -------------------------------------------
-    def _handle(self, kind: str, *payload) -> None:
-        if kind == "state":
-            self._on_state(*payload)
-        elif kind == "picture":  # a new model's first picture, made by the training process
-            snapshot, generation = payload[1], payload[0]
+    def _handle(self, *message) -> None:
+        if message[0] == "picture":  # a new model's first picture, made by the training process
+            _, generation, snapshot = message
             self.slot.put(snapshot, generation)
-        elif kind in ("building", "ready"):
-            description, generation = payload
-            if generation == self._generation:
-                getattr(self, kind).emit(description)
-        elif kind in ("failed", "stopped"):
-            self._playing = False
-            getattr(self, kind).emit(*payload)
-        elif kind == "running_changed":
-            self.running_changed.emit(*payload)
-        elif kind == "idle":
-            with self._changed:
-                self._idle_after = self._command_base + payload[0]
-                self._changed.notify_all()
+            return
+        deliver(self._hooks, message)
+
+    def _on_idle(self, command_count: int) -> None:
+        with self._changed:
+            self._idle_after = self._command_base + command_count
+            caught_up = self._idle_after == self._commands_sent
+            self._changed.notify_all()
+        if caught_up:
+            self.idle.emit()
 
     def _on_state(self, generation: int, trainer_generation: int, steps_per_s: float, state: dict) -> None:
         if trainer_generation != self._replica_generation:

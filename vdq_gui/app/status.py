@@ -28,7 +28,8 @@ class TrainingStatus:
         self.bar.addPermanentWidget(label, 0 if min_width else 1)
         return label
 
-    def show_snapshot(self, snapshot, running: bool) -> None:
+    def show_snapshot(self, snapshot, running: bool, runs: int = 1) -> None:
+        """``runs`` > 1: compare mode; the speed is each run's (they go in lockstep)."""
         values = (snapshot.step, round(snapshot.steps_per_s) if running else -1,
                   snapshot.metrics.get("bound_bpd"), int(snapshot.elapsed_s))
         if values == self._last:
@@ -36,7 +37,8 @@ class TrainingStatus:
         self._last = values
         self.step.setText(f"step {snapshot.step:,}")
         speed = snapshot.steps_per_s
-        self.speed.setText(f"{speed:,.0f} steps/s" if running and math.isfinite(speed) and speed > 0
+        each = " each" if runs > 1 else ""
+        self.speed.setText(f"{speed:,.0f} steps/s{each}" if running and math.isfinite(speed) and speed > 0
                            else "paused")
         bound = snapshot.metrics.get("bound_bpd")
         label = "bits/dim" if snapshot.is_bound else "bits/dim (no bound)"

@@ -26,6 +26,12 @@ WARNING = "#B00020"     # red text: "not a bound", errors
 SELECTION = (230, 159, 0, 45)  # translucent orange band on the selected bin
 CROSSHAIR = (90, 90, 90, 160)
 
+# Compare mode: one colour per run, the same in every panel.  The well-known dequantizers
+# keep theirs whichever order they are listed in.
+RUN_COLOURS = {"uniform": "#0072B2", "variational": "#D55E00", "none": "#555555"}
+EXTRA_RUN_COLOURS = ("#009E73", "#CC79A7", "#E69F00")
+RUN_STYLES = {"train_bound": "solid", "val_bound": "dot", "iw_bound": "dash", "exact": "dashdot"}
+
 HEATMAP_COLORMAP = "viridis"   # perceptual, monotone in lightness
 
 BASE_POINT_SIZE = 10           # application font at scale 1
@@ -38,11 +44,15 @@ def configure_pyqtgraph() -> None:
                         imageAxisOrder="row-major")
 
 
-def pen(color, width: float = 2.0, dashed: bool = False) -> QtGui.QPen:
+_PEN_STYLES = {"solid": pg.QtCore.Qt.PenStyle.SolidLine, "dash": pg.QtCore.Qt.PenStyle.DashLine,
+               "dot": pg.QtCore.Qt.PenStyle.DotLine, "dashdot": pg.QtCore.Qt.PenStyle.DashDotLine}
+
+
+def pen(color, width: float = 2.0, dashed: bool = False, line: str = "solid") -> QtGui.QPen:
     """A cosmetic pen (width in screen pixels, so zooming never makes lines fat)."""
     p = pg.mkPen(color=color, width=width)
-    if dashed:
-        p.setStyle(pg.QtCore.Qt.PenStyle.DashLine)
+    if dashed or line != "solid":
+        p.setStyle(_PEN_STYLES["dash" if dashed else line])
     p.setCosmetic(True)
     return p
 

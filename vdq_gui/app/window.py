@@ -1,8 +1,11 @@
-"""The main window: layout, menus, the frame timer that draws the worker's latest
-snapshot, and the routing of user commands to the worker.
+"""The main window: actions, menus, the control column, the status bar, dialogs and
+drag-and-drop.  User commands go to the session (``session.Session``: the runs, the
+selected bin, the timeline); the plots and their layout are ``plots.PlotArea``, a view
+of the same session.
 
 Nothing here computes anything about the model: every number on screen comes from a
-Snapshot.  The window also never touches the trainer; it only talks to the worker.
+Snapshot.  The window never touches a trainer or a worker directly except through the
+session (``window.worker`` is the first run's worker, for tests and benchmarks).
 """
 
 from __future__ import annotations
@@ -16,56 +19,100 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from vdq_gui.app import dialogs, style
 from vdq_gui.app.controls import OPEN_FILE, ControlPanel
-from vdq_gui.app.panels.density import DensityPanel
-from vdq_gui.app.panels.detail import DetailPanel
-from vdq_gui.app.panels.images import ImageGridPanel
-from vdq_gui.app.panels.interaction import hurry_all
-from vdq_gui.app.panels.loss import LossPanel
-from vdq_gui.app.panels.noise_map import NoiseMapPanel
-from vdq_gui.app.status import TrainingStatus
+from vdq_gui.app.plots import PlotArea
 from vdq_gui.app.process_worker import ProcessTrainingWorker
+from vdq_gui.app.session import FRAME_INTERVAL_MS, MAX_RUNS, Session
+from vdq_gui.app.status import TrainingStatus
+from vdq_gui.app.timeline import Moment
 from vdq_gui.data.builtin import builtin_names
 from vdq_gui.data.dataset import DataError, DiscreteData
 from vdq_gui.data.loaders import load_data
 from vdq_gui.training.defaults import default_setting
 from vdq_gui.training.loop import RunSpec
 
-FRAME_INTERVAL_MS = 33  # ~30 frames per second
+__all__ = ["FRAME_INTERVAL_MS", "MainWindow", "dropped_path"]
 CONTROL_WIDTH = 250
 _gc_frozen = False  # gc.freeze() once per process, after the first model is built
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    frame_drawn = QtCore.Signal(int)  # the step of the snapshot just drawn
+    frame_drawn = QtCore.Signal(int)  # the step of the moment just drawn
 
-    def __init__(self, spec: RunSpec, *, ask_before_reset: bool = True,
+    def __init__(self, spec: RunSpec, *, compare: list[str] | None = None, ask_before_reset: bool = True,
                  worker_factory=ProcessTrainingWorker, parent=None):
+        """``spec``: the run (its data, seed and settings); ``compare``: two or three
+        dequantizer names to train side by side on that same spec instead."""
         super().__init__(parent)
         style.configure_pyqtgraph()  # idempotent; plots created below depend on it
         self.spec = spec
         self.ask_before_reset = ask_before_reset
         self.last_snapshot = None
-        self.selected_bin = 0
-        self.frame_costs = collections.deque(maxlen=600)  # seconds per redraw, newest last
         self.font_scale = 1.0
-        self._layout_key = None
         self.setWindowTitle("vdq-gui: watch dequantization happen")
         self.setAcceptDrops(True)
+        self.session = Session(self._specs_for(compare), worker_factory, self)
         self._build_actions()
         self._build_menus()
         self._build_central()
         self.status = TrainingStatus(self.statusBar())
-        self.worker = worker_factory(spec, self)
-        self._connect_worker()
-        self.frame_timer = QtCore.QTimer(self)
-        self.frame_timer.setInterval(FRAME_INTERVAL_MS)
-        self.frame_timer.timeout.connect(self._on_frame)
+        self._connect_session()
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         self._show_spec()
         self.set_font_scale(1.0)
         self.resize(1280, 720)
+
+    def _specs_for(self, names: list[str] | None) -> list[RunSpec]:
+        if not names or len(names) < 2:
+            return [self.spec]
+        return [self.spec.with_changes(dequantizer=name) for name in names]
+
+    # == what tests and benchmarks reach for =============================================
+    @property
+    def worker(self):
+        """The first run's worker."""
+        return self.session.runs[0].worker
+
+    @property
+    def frame_timer(self) -> QtCore.QTimer:
+        return self.session.timer
+
+    @property
+    def selected_bin(self) -> int:
+        return self.session.selected_bin
+
+    @property
+    def density(self):
+        return self.plots.density
+
+    @property
+    def noise(self):
+        return self.plots.noise_panels[0]
+
+    @property
+    def images(self):
+        return self.plots.image_panels[0]
+
+    @property
+    def loss(self):
+        return self.plots.loss
+
+    @property
+    def detail(self):
+        return self.plots.detail
+
+    @property
+    def top_left(self):
+        return self.plots.top_left
+
+    @property
+    def banner(self):
+        return self.plots.banner
+
+    @property
+    def panels(self):
+        return self.plots.panels
 
     # == construction ===================================================================
     def _action(self, name: str, text: str, shortcut: str | None, tip: str, slot,
@@ -97,6 +144,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._action("reset_view", "Reset view", "Ctrl+0", "Restore every plot's zoom", self.reset_views)
         self._action("presentation", "Larger fonts (presentation)", "F5",
                      "Bigger text and lines for a projector", self._on_presentation_toggled, True)
+        self._action("compare", "Compare…", "Ctrl+K", "Train two or three dequantizers side by side",
+                     self._on_compare)
+        self._action("back", "Timeline back", "Left", "Show an earlier moment", self._on_back)
+        self._action("forward", "Timeline forward", "Right", "Show a later moment", self._on_forward)
+        self._action("first", "Timeline start", "Home", "Show the earliest moment kept", self._on_first)
+        self._action("live", "Live", "End", "Back to the live picture", self._on_live)
         self._action("about", "What am I looking at?", "F1", "Explain the plots", self._on_about)
 
     def _build_menus(self) -> None:
@@ -113,6 +166,11 @@ class MainWindow(QtWidgets.QMainWindow):
         for name in ("play", "step", "step_n", "reset"):
             train_menu.addAction(self.actions[name])
         view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.actions["compare"])
+        view_menu.addSeparator()
+        for name in ("back", "forward", "first", "live"):
+            view_menu.addAction(self.actions[name])
+        view_menu.addSeparator()
         view_menu.addAction(self.actions["reset_view"])
         view_menu.addAction(self.actions["presentation"])
         bar.addMenu("&Help").addAction(self.actions["about"])
@@ -124,39 +182,13 @@ class MainWindow(QtWidgets.QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFixedWidth(CONTROL_WIDTH)
-        self.density = DensityPanel()
-        self.images = ImageGridPanel()
-        self.noise = NoiseMapPanel()
-        self.loss = LossPanel()
-        self.detail = DetailPanel()
-        self.top_left = QtWidgets.QStackedWidget()
-        self.top_left.addWidget(self.density)
-        self.top_left.addWidget(self.images)
-        self.banner = QtWidgets.QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.hide()
-        grid = QtWidgets.QGridLayout()
-        grid.setSpacing(4)
-        grid.addWidget(self.top_left, 0, 0)
-        grid.addWidget(self.noise, 0, 1)
-        grid.addWidget(self.loss, 1, 0)
-        grid.addWidget(self.detail, 1, 1)
-        for i in (0, 1):
-            grid.setRowStretch(i, 1)
-            grid.setColumnStretch(i, 1)
-        plots = QtWidgets.QVBoxLayout()
-        plots.setContentsMargins(0, 0, 0, 0)
-        plots.addWidget(self.banner)
-        plots.addLayout(grid, 1)
+        self.plots = PlotArea(self.session)
         central = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(central)
         row.setContentsMargins(4, 4, 4, 4)
         row.addWidget(scroll)
-        row.addLayout(plots, 1)
+        row.addWidget(self.plots, 1)
         self.setCentralWidget(central)
-        self.panels = (self.density, self.images, self.noise, self.loss, self.detail)
-        for panel in self.panels:
-            panel.bin_clicked.connect(self.select_bin)
         self.controls.dataset_requested.connect(self._on_dataset_requested)
         self.controls.dequantizer_requested.connect(self._on_dequantizer_requested)
         self.controls.seed_requested.connect(self._on_seed_requested)
@@ -164,93 +196,70 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls.batch_size_changed.connect(self._on_batch_size_changed)
         self.controls.speed_changed.connect(self._on_speed_changed)
 
-    def _connect_worker(self) -> None:
-        # Queued across threads, each to a @Slot method (never a lambda).
-        self.worker.building.connect(self._on_worker_building)
-        self.worker.ready.connect(self._on_worker_ready)
-        self.worker.failed.connect(self._on_worker_failed)
-        self.worker.stopped.connect(self._on_worker_stopped)
-        self.worker.running_changed.connect(self._on_worker_running_changed)
+    def _connect_session(self) -> None:
+        session = self.session
+        session.moment_changed.connect(self._on_moment)
+        session.building.connect(self._on_worker_building)
+        session.ready.connect(self._on_worker_ready)
+        session.failed.connect(self._on_worker_failed)
+        session.stopped.connect(self._on_worker_stopped)
+        session.running_changed.connect(self._on_worker_running_changed)
+        session.runs_changed.connect(self._show_spec)
 
     # == life cycle =====================================================================
     def start(self) -> None:
-        """Start the worker (it builds the trainer off the GUI thread) and the frames."""
-        self.worker.set_speed(self.controls.speed_steps_per_s())
+        """Start the workers (they build the trainers off the GUI thread) and the frames."""
+        self.session.set_speed(self.controls.speed_steps_per_s())
         if self.last_snapshot is None:  # what the seconds before the first picture are for
             self._show_banner("Building the model: importing torch…")
-        if not self.worker.isRunning():
-            self.worker.start()
-        self.frame_timer.start()
+        self.session.start()
 
     @QtCore.Slot()
     def shutdown(self) -> None:
-        """Stop drawing, stop the worker and join its thread (idempotent)."""
-        self.frame_timer.stop()
-        self.worker.shutdown()
+        """Stop drawing, stop every worker and join its thread and process (idempotent)."""
+        self.session.shutdown()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.shutdown()
         super().closeEvent(event)
 
     # == drawing ========================================================================
-    @QtCore.Slot()
-    def _on_frame(self) -> None:
-        snapshot = self.worker.take_snapshot()
-        if snapshot is None or self.isMinimized():
-            return  # nothing new: the plots keep what they show
-        started = time.perf_counter()
-        self.draw(snapshot)
-        self.frame_costs.append(time.perf_counter() - started)
-        self.frame_drawn.emit(snapshot.step)
+    @QtCore.Slot(object)
+    def _on_moment(self, moment: Moment) -> None:
+        """The plots drew ``moment`` (they subscribe first); the status and controls follow."""
+        snapshot = moment.snapshots[0]
+        running = self.session.is_running
+        self.status.show_snapshot(snapshot, running and moment.live, len(moment.snapshots))
+        self.controls.show_settings(snapshot.learning_rate, snapshot.batch_size)
+        for other in moment.snapshots:
+            if other.status and other.status not in self.banner.text():
+                self._show_banner(other.status, error=True)
+        self.last_snapshot = snapshot
+        self.frame_drawn.emit(moment.step)
+
+    def draw(self, snapshot) -> None:
+        """Draw one snapshot (one run) at once, as a live frame would."""
+        self.plots.draw(Moment((snapshot,)))
+        self._on_moment(Moment((snapshot,)))
 
     def frame_cost_ms(self) -> tuple[float, float]:
         """Median and 95th percentile of the recent redraw costs (draw calls only; Qt paints
         afterwards), in milliseconds: (nan, nan) before any frame."""
-        costs = sorted(self.frame_costs)
+        costs = sorted(self.session.frame_costs)
         if not costs:
             return float("nan"), float("nan")
         return 1000 * costs[len(costs) // 2], 1000 * costs[int(0.95 * (len(costs) - 1))]
 
-    def draw(self, snapshot) -> None:
-        """Draw one snapshot on every visible panel."""
-        key = (snapshot.kind, snapshot.levels, snapshot.origin, snapshot.value_step)
-        if key != self._layout_key:
-            self._prepare_layout(snapshot, key)
-        if not self.worker.is_running:
-            hurry_all()  # a paused state: fit the ranges now, it stays on screen
-        self.top_left.currentWidget().draw(snapshot)
-        self.noise.draw(snapshot)
-        self.detail.draw(snapshot)
-        self.loss.draw(snapshot)
-        self.status.show_snapshot(snapshot, self.worker.is_running)
-        self.controls.show_settings(snapshot.learning_rate, snapshot.batch_size)
-        if snapshot.status and snapshot.status not in self.banner.text():
-            self._show_banner(snapshot.status, error=True)
-        self.last_snapshot = snapshot
-
-    def _prepare_layout(self, snapshot, key) -> None:
-        """A new kind of data or number of levels: switch panels, choose a bin to detail."""
-        self._layout_key = key
-        self.top_left.setCurrentWidget(self.density if snapshot.kind == "1d" else self.images)
-        pmf = snapshot.data_pmf
-        self.select_bin(int(pmf.argmax()) if pmf.size else 0)
-
     @QtCore.Slot(int)
     def select_bin(self, level: int) -> None:
-        self.selected_bin = int(level)
-        for panel in self.panels:
-            panel.set_selected_bin(self.selected_bin)
+        self.session.select_bin(level)
 
     @QtCore.Slot()
     def reset_views(self) -> None:
-        for panel in self.panels:
-            panel.reset_view()
+        self.plots.reset_views()
 
     def _show_banner(self, text: str, error: bool = False) -> None:
-        colour = "background:#fde8e8; color:#8b0000;" if error else "background:#eef3fb; color:#1d3a63;"
-        self.banner.setStyleSheet(f"{colour} padding:4px 8px; border-radius:3px;")
-        self.banner.setText(text)
-        self.banner.show()
+        self.plots.show_banner(text, error)
 
     # == data and runs ==================================================================
     def load_source(self, source: str | Path, **options) -> bool:
@@ -265,11 +274,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.use_data(data)
 
     def use_data(self, data: DiscreteData) -> bool:
-        changes = {"data": data}
+        changes = {}
         if data.kind != self.spec.data.kind:
             # Optimiser settings tuned for 1-D data are wrong for images and vice versa.
             changes.update(learning_rate=None, batch_size=None)
-        return self.apply_spec(self.spec.with_changes(**changes), f"Loading “{data.name or data.source}”")
+        return self.apply_spec(self.spec.with_changes(data, **changes), f"Loading “{data.name or data.source}”")
 
     def _report_bad_data(self, message: str) -> bool:
         dialogs.show_error(self, "Could not load the data", message)
@@ -277,18 +286,29 @@ class MainWindow(QtWidgets.QMainWindow):
         self._show_spec()  # put the dataset combo back on the current data
         return False
 
-    def apply_spec(self, spec: RunSpec, what: str) -> bool:
-        """Replace the run by one built from ``spec``, asking first if work would be lost."""
+    def apply_spec(self, spec: RunSpec, what: str, compare: list[str] | None = None) -> bool:
+        """Replace the run(s) by new ones built from ``spec`` (in compare mode: one per
+        compared dequantizer, unless ``compare`` names others), asking first if work would
+        be lost."""
         if not self._may_discard_run(what):
             self._show_spec()
             return False
-        self.spec = spec
-        self._layout_key = None
+        names = compare if compare is not None else (
+            [run.name for run in self.session.runs] if self.session.compare else None)
+        self.spec = spec if not names else spec.with_changes(dequantizer=names[0])
+        self.plots.forget_drawn()
         self.last_snapshot = None  # before _show_spec: it then draws the new data at once
-        self._show_spec()
         self.loss.clear()
-        self.worker.reset(spec)
+        self.session.reset(self._specs_for(names))
+        self._show_spec()
         return True
+
+    def set_compare(self, names: list[str]) -> bool:
+        """Train these dequantizers side by side (one name: back to a single run)."""
+        if not 1 <= len(names) <= MAX_RUNS:
+            raise ValueError(f"compare one to {MAX_RUNS} dequantizers, not {len(names)}")
+        what = "Comparing " + ", ".join(names) if len(names) > 1 else f"One run ({names[0]})"
+        return self.apply_spec(self.spec.with_changes(dequantizer=names[0]), what, compare=list(names))
 
     def _may_discard_run(self, what: str) -> bool:
         trained = self.last_snapshot.step if self.last_snapshot is not None else 0
@@ -303,15 +323,20 @@ class MainWindow(QtWidgets.QMainWindow):
         label = data.name or Path(data.source).name
         self.controls.show_dataset(data.source or label, label, data.describe(), data.notes)
         self.controls.show_dequantizer(self.spec.dequantizer)
+        compare = self.session.compare
+        names = [run.name for run in self.session.runs]
+        self.controls.dequantizer.setEnabled(not compare)
+        self.controls.dequantizer.setToolTip("View ▸ Compare… chooses the runs" if compare
+                                             else self.controls.dequantizer.toolTip())
         self.controls.show_seed(self.spec.seed)
         # The real settings from the first paint (the model's own arrive with its pictures).
-        self.controls.show_settings(default_setting(data.kind, "learning_rate", self.spec.learning_rate),
-                                    default_setting(data.kind, "batch_size", self.spec.batch_size))
+        self.controls.show_settings(default_setting(data.kind, "learning_rate", self.spec.config.learning_rate),
+                                    default_setting(data.kind, "batch_size", self.spec.config.batch_size))
         self.status.show_dataset(data.describe())
-        self.setWindowTitle(f"vdq-gui: {label} ({self.spec.dequantizer} dequantization)")
-        if data.kind == "1d" and self.last_snapshot is None:
-            self.top_left.setCurrentWidget(self.density)
-            self.density.show_data(data)  # the data is drawn before the model exists
+        deq = " vs ".join(names) if compare else f"{self.spec.dequantizer} dequantization"
+        self.setWindowTitle(f"vdq-gui: {label} ({deq})")
+        if self.last_snapshot is None:
+            self.plots.show_data(data)  # the data is drawn before the model exists
 
     def open_path(self, path: str | Path) -> bool:
         """Preview a file or folder in the import dialog, then load it with the chosen options."""
@@ -337,20 +362,20 @@ class MainWindow(QtWidgets.QMainWindow):
         self.actions["play"].setText("❚❚ Pause" if playing else "▶ Play")
         if playing:
             self.banner.hide()
-            self.worker.play()
+            self.session.play()
         else:
-            self.worker.pause()
+            self.session.pause()
 
     @QtCore.Slot()
     def _on_step(self) -> None:
         self.show_playing(False)
-        self.worker.step(1)
+        self.session.step(1)
 
     @QtCore.Slot()
     def _on_step_n(self) -> None:
         self.show_playing(False)
         self.banner.hide()
-        self.worker.step(self.controls.step_count.value())
+        self.session.step(self.controls.step_count.value())
 
     @QtCore.Slot()
     def _on_reset(self) -> None:
@@ -382,16 +407,41 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.Slot(float)
     def _on_learning_rate_changed(self, value: float) -> None:
         self.spec = self.spec.with_changes(learning_rate=value)  # a reset keeps it
-        self.worker.set_learning_rate(value)
+        self.session.set_learning_rate(value)
 
     @QtCore.Slot(int)
     def _on_batch_size_changed(self, value: int) -> None:
         self.spec = self.spec.with_changes(batch_size=value)
-        self.worker.set_batch_size(value)
+        self.session.set_batch_size(value)
 
     @QtCore.Slot(float)
     def _on_speed_changed(self, steps_per_s: float) -> None:
-        self.worker.set_speed(steps_per_s)
+        self.session.set_speed(steps_per_s)
+
+    @QtCore.Slot()
+    def _on_compare(self) -> None:
+        from vdq_gui.app.compare_dialog import choose_runs
+
+        names = choose_runs(self, [run.name for run in self.session.runs])
+        if names:
+            self.set_compare(names)
+
+    @QtCore.Slot()
+    def _on_back(self) -> None:
+        self.session.scrub_by(-1)
+
+    @QtCore.Slot()
+    def _on_forward(self) -> None:
+        if self.session.position >= 0:
+            self.session.scrub_by(+1)
+
+    @QtCore.Slot()
+    def _on_first(self) -> None:
+        self.session.scrub_to(0)
+
+    @QtCore.Slot()
+    def _on_live(self) -> None:
+        self.session.go_live()
 
     @QtCore.Slot()
     def _on_open_file(self) -> None:
@@ -429,9 +479,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.menuBar().setFont(style.font(scale))
         self.controls.set_font_scale(scale)
         self.status.set_font_scale(scale)
-        self.banner.setFont(style.font(scale, 1.0, bold=True))
-        for panel in self.panels:
-            panel.set_font_scale(scale)
+        self.plots.set_font_scale(scale)
         self._fit_control_column()
 
     def _fit_control_column(self) -> None:
@@ -478,7 +526,7 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.Slot(bool)
     def _on_worker_running_changed(self, running: bool) -> None:
         # Also while "Step N" runs: the button then reads Pause, and pausing interrupts it.
-        self.show_playing(running and self.worker.is_running)
+        self.show_playing(running and self.session.is_running)
         if not running:
             self.status.show_paused()
 

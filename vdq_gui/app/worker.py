@@ -17,130 +17,24 @@ interface with training in a separate process, which the app uses by default.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import Callable
 
-import shiboken6
-from PySide6 import QtCore
-
-from vdq_gui.training.loop import (LoopHooks, RunSpec, TrainingLoop, build_trainer, inspect_trainer,
-                                   limit_torch_threads)
+from vdq_gui.app.worker_base import (PictureSlot, SignalHooks, TrainingWorkerBase, picture, register,
+                                     running_workers)
+from vdq_gui.training.loop import RunSpec, TrainingLoop, build_trainer, inspect_trainer, limit_torch_threads
 
 __all__ = ["RunSpec", "TrainingWorker", "PictureSlot", "picture", "running_workers"]
 
-# Every worker ever started, weakly: the test suite checks none is left running.
-_WORKERS: "weakref.WeakSet" = weakref.WeakSet()
 
-
-def register(worker) -> None:
-    _WORKERS.add(worker)
-
-
-def running_workers() -> list:
-    """Workers whose thread still runs (a worker deleted by Qt is not running)."""
-    return [w for w in list(_WORKERS) if shiboken6.isValid(w) and w.isRunning()]
-
-
-class PictureSlot:
-    """The newest snapshot not yet drawn: one slot, no queue.
-
-    It remembers which run (generation) it accepts: a picture of a run that was reset
-    meanwhile arrives too late and is dropped."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._latest = None
-        self._generation = 0
-
-    def put(self, snapshot, generation: int) -> bool:
-        with self._lock:
-            if generation != self._generation:
-                return False
-            self._latest = snapshot
-            return True
-
-    def take(self):
-        with self._lock:
-            snapshot, self._latest = self._latest, None
-        return snapshot
-
-    def expect(self, generation: int) -> None:
-        """From now on only pictures of ``generation``; the one waiting is dropped."""
-        with self._lock:
-            self._generation = generation
-            self._latest = None
-
-
-def picture(inspect: Callable, trainer, steps_per_s: float):
-    """The snapshot of ``trainer`` the window draws, carrying the measured training speed."""
-    return inspect(trainer).with_speed(steps_per_s)
-
-
-class WorkerCommands:
-    """The commands both workers accept, forwarded to ``self._loop_commands`` (a
-    TrainingLoop here, a pipe to the training process in process_worker)."""
-
-    def play(self) -> None:
-        self._send("play")
-
-    def pause(self) -> None:
-        self._send("pause")
-
-    def step(self, count: int = 1) -> None:
-        """Do ``count`` more steps, then pause (stops free running first)."""
-        self._send("step", int(count))
-
-    def set_learning_rate(self, value: float) -> None:
-        self._send("set_setting", "learning_rate", float(value))
-
-    def set_batch_size(self, value: int) -> None:
-        self._send("set_setting", "batch_size", int(value))
-
-    def set_speed(self, steps_per_s: float | None) -> None:
-        """None or inf: as fast as possible; otherwise at most that many steps a second."""
-        self._send("set_speed", steps_per_s)
-
-    def shutdown(self) -> None:
-        """Stop and join.  A step in progress finishes first (never terminate())."""
-        self.stop()
-        if self.isRunning():
-            self.wait()
-
-
-class _SignalHooks(LoopHooks):
-    """The loop's news as Qt signals (queued to the GUI thread) and slot pictures."""
-
-    def __init__(self, worker: "TrainingWorker"):
-        self.worker = worker
-
-    def building(self, description: str, generation: int) -> None:
-        self.worker.building.emit(description)
-
-    def ready(self, description: str, generation: int) -> None:
-        self.worker.ready.emit(description)
-
-    def failed(self, message: str) -> None:
-        self.worker.failed.emit(message)
-
-    def stopped(self, reason: str) -> None:
-        self.worker.stopped.emit(reason)
-
-    def running_changed(self, running: bool) -> None:
-        self.worker.running_changed.emit(running)
+class _ThreadHooks(SignalHooks):
+    """News as signals; a picture is made here, in the loop's thread, into the slot."""
 
     def publish(self, trainer, generation: int, trainer_generation: int, steps_per_s: float) -> None:
         self.worker.slot.put(picture(self.worker.inspect, trainer, steps_per_s), generation)
 
 
-class TrainingWorker(WorkerCommands, QtCore.QThread):
+class TrainingWorker(TrainingWorkerBase):
     """Runs a TrainingLoop in this QThread; only this thread touches the trainer."""
-
-    building = QtCore.Signal(str)         # building a trainer started
-    ready = QtCore.Signal(str)            # a trainer was built; argument: what it trains on
-    failed = QtCore.Signal(str)           # an exception, already caught; training paused
-    stopped = QtCore.Signal(str)          # the trainer stopped itself (non-finite loss)
-    running_changed = QtCore.Signal(bool)
 
     def __init__(self, spec: RunSpec, parent=None,
                  build: Callable = build_trainer, inspect: Callable = inspect_trainer):
@@ -148,11 +42,11 @@ class TrainingWorker(WorkerCommands, QtCore.QThread):
         self.setObjectName("vdq-training-worker")
         self.inspect = inspect
         self.slot = PictureSlot()
-        self.loop = TrainingLoop(spec, _SignalHooks(self), build)
+        self.loop = TrainingLoop(spec, _ThreadHooks(self, lambda: self.loop.generation), build)
         register(self)
 
     def _send(self, command: str, *arguments) -> None:
-        getattr(self.loop, command)(*arguments)
+        self.loop.apply(command, *arguments)
 
     def reset(self, spec: RunSpec | None = None) -> None:
         """Build a fresh trainer (from ``spec``, or the current one) and pause."""

@@ -7,10 +7,9 @@ import contextlib
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from vdq_gui.data.dataset import DataError, DiscreteData
-from vdq_gui.data.loaders import load_data
 
 
 @dataclass(frozen=True)
@@ -53,14 +52,17 @@ def builtin_names() -> dict[str, str]:
     return {name: entry.description for name, entry in BUILTINS.items()}
 
 
-def load_builtin(name: str, /, **options: Any) -> DiscreteData:
-    """Load a built-in by name; ``options`` (bits, as_, patch, name) override its defaults."""
+def load_builtin(name: str, /, read: Callable[..., DiscreteData], **options: Any) -> DiscreteData:
+    """Load a built-in by name; ``options`` (bits, as_, patch, name) override its defaults.
+
+    ``read`` reads the resource file (``loaders.load_data``, which calls this for
+    "builtin:NAME"): passed in, so that this table does not import the loaders back."""
     entry = BUILTINS.get(name)
     if entry is None:
         raise DataError(f"builtin:{name}", f"no such built-in dataset; choose one of: {', '.join(BUILTINS)}")
     options = {**entry.options, **{k: v for k, v in options.items() if v is not None}}
     title = options.pop("name", None) or name
     with resource_file(entry.file) as path:
-        data = load_data(path, **options)
+        data = read(path, **options)
     return replace(data, name=title, source=f"builtin:{name}",
                    notes=data.notes + ((entry.credit,) if entry.credit else ()))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vdq_gui.data.builtin import load_builtin
 from vdq_gui.data.dataset import DataError, DiscreteData, Kind
 from vdq_gui.data.quantize import MAX_LEVELS, discretize, patches_view, pixels_view, requantize
 from vdq_gui.data.readers import Raw, detect_format, npz_keys, read_raw
@@ -45,9 +46,8 @@ def load_data(source: str | Path, *, column: str | int | None = None, key: str |
     if str(source).startswith(BUILTIN_PREFIX):
         if any(option is not None for option in (column, key, levels, step, origin)):
             raise DataError(str(source), "column=, key=, levels=, step= and origin= do not apply to built-ins")
-        from vdq_gui.data.builtin import load_builtin  # deferred: builtin imports this module
-
-        return load_builtin(str(source)[len(BUILTIN_PREFIX):], bits=bits, as_=as_, patch=patch, name=name)
+        return load_builtin(str(source)[len(BUILTIN_PREFIX):], load_data, bits=bits, as_=as_, patch=patch,
+                            name=name)
     path = Path(source)
     raw = read_raw(path, column=column, key=key)
     data = _dataset(raw, path, levels=levels, step=step, origin=origin, name=name)

@@ -21,38 +21,47 @@ import os
 import threading
 import time
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from vdq_gui.data.dataset import DiscreteData
+from vdq_gui.training.config import TrainConfig
 
 IDLE_POLL_S = 0.25  # how long an idle loop sleeps between checks of its flags
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    """What a run is made of; changing any of it means building a new trainer."""
+    """What a run is made of: the data and the trainer's settings.  Changing any of it
+    means building a new trainer."""
 
     data: DiscreteData
-    dequantizer: str = "variational"
-    seed: int = 0
-    learning_rate: float | None = None
-    batch_size: int | None = None
+    config: TrainConfig = field(default_factory=TrainConfig)
 
-    def with_changes(self, **changes) -> "RunSpec":
-        return replace(self, **changes)
+    @classmethod
+    def of(cls, data: DiscreteData, **config_fields) -> "RunSpec":
+        """``RunSpec.of(data, dequantizer="uniform", seed=3)``: TrainConfig fields by name."""
+        return cls(data, TrainConfig(**config_fields))
+
+    @property
+    def dequantizer(self) -> str:
+        return self.config.dequantizer
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    def with_changes(self, data: DiscreteData | None = None, **config_changes) -> "RunSpec":
+        """A copy with other data and/or other TrainConfig fields (e.g. ``dequantizer=``)."""
+        config = replace(self.config, **config_changes) if config_changes else self.config
+        return RunSpec(self.data if data is None else data, config)
 
 
 def build_trainer(spec: RunSpec):
     """Runs off the GUI thread: the heavy imports (torch) happen here."""
-    from vdq_gui.training.trainer import TrainConfig, Trainer
+    from vdq_gui.training.trainer import Trainer
 
-    options = {"dequantizer": spec.dequantizer, "seed": spec.seed}
-    if spec.learning_rate is not None:
-        options["learning_rate"] = spec.learning_rate
-    if spec.batch_size is not None:
-        options["batch_size"] = spec.batch_size
-    return Trainer(spec.data, TrainConfig(**options))
+    return Trainer(spec.data, spec.config)
 
 
 def inspect_trainer(trainer):
@@ -117,6 +126,25 @@ class LoopHooks:
         when the loop goes idle).  ``trainer_generation``: the reset it was built for."""
 
 
+# The commands a loop accepts from its owner, written once.  The thread worker calls the
+# TrainingLoop methods of these names; the process worker sends (name, *arguments) down
+# its pipe and the training process hands them to ``TrainingLoop.apply``.
+COMMANDS = ("play", "pause", "step", "reset", "set_learning_rate", "set_batch_size", "set_speed",
+            "want_picture", "stop")
+# The news a loop gives (the methods of LoopHooks), in the same way: a PipeHooks message is
+# (name, *arguments) and the receiving side calls ``deliver(hooks, message)``.
+HOOKS = ("building", "ready", "failed", "stopped", "running_changed", "idle", "publish")
+
+
+def deliver(hooks: LoopHooks, message: tuple) -> None:
+    """Call the hook a (name, *arguments) message names."""
+    name, *arguments = message
+    table = {"building": hooks.building, "ready": hooks.ready, "failed": hooks.failed,
+             "stopped": hooks.stopped, "running_changed": hooks.running_changed, "idle": hooks.idle,
+             "publish": hooks.publish}
+    table[name](*arguments)
+
+
 class TrainingLoop:
     """Owns the trainer; only the loop's thread touches it (except while idle, see wait_idle)."""
 
@@ -135,7 +163,8 @@ class TrainingLoop:
         self._picture_wanted.set()
         self._pending_spec: RunSpec | None = spec
         self._steps_requested = 0
-        self._pending_settings: dict = {}
+        self._pending_learning_rate: float | None = None
+        self._pending_batch_size: int | None = None
         self._min_interval_s = 0.0
         self._commands = 0  # how many commands arrived (the idle hook reports it)
         self.generation = generation  # of the newest reset asked for
@@ -175,12 +204,16 @@ class TrainingLoop:
             self.generation += 1
         self._command()
 
-    def set_setting(self, name: str, value) -> None:
-        """``learning_rate`` or ``batch_size``; the trainer applies both live."""
-        if name not in ("learning_rate", "batch_size"):
-            raise ValueError(f"unknown setting {name!r}")
+    def set_learning_rate(self, value: float) -> None:
+        """Applies at the next step (the trainer keeps Adam's moments)."""
         with self._lock:
-            self._pending_settings[name] = value
+            self._pending_learning_rate = float(value)
+        self._command()
+
+    def set_batch_size(self, value: int) -> None:
+        """Applies at the next step."""
+        with self._lock:
+            self._pending_batch_size = int(value)
         self._command()
 
     def set_speed(self, steps_per_s: float | None) -> None:
@@ -197,6 +230,15 @@ class TrainingLoop:
     def stop(self) -> None:
         self._stop.set()
         self._command()
+
+    def apply(self, command: str, *arguments) -> None:
+        """Run the command named ``command`` (one of COMMANDS), e.g. from a pipe message."""
+        table = {"play": self.play, "pause": self.pause, "step": self.step, "reset": self.reset,
+                 "set_learning_rate": self.set_learning_rate, "set_batch_size": self.set_batch_size,
+                 "set_speed": self.set_speed, "want_picture": self.want_picture, "stop": self.stop}
+        if command not in table:
+            raise ValueError(f"unknown command {command!r}; the loop knows {', '.join(COMMANDS)}")
+        table[command](*arguments)
 
     @property
     def is_running(self) -> bool:
@@ -242,7 +284,7 @@ class TrainingLoop:
 
     def _has_work(self) -> bool:
         with self._lock:
-            return (self._pending_spec is not None or bool(self._pending_settings)
+            return (self._pending_spec is not None or self._has_pending_settings()
                     or self._play.is_set() or self._steps_requested > 0)
 
     def _one_step(self) -> None:
@@ -303,21 +345,30 @@ class TrainingLoop:
         self.trainer, self.spec = trainer, spec
         self.trainer_generation = self._shown_generation = generation
         with self._lock:
-            self._pending_settings.clear()  # settings were for the old trainer
+            # Settings sent before this reset were for the old trainer.
+            self._pending_learning_rate = self._pending_batch_size = None
         self._rate.clear()
         self._next_step_due = 0.0
         self._publish()
         self.hooks.ready(spec.data.describe(), generation)
         return True
 
+    def _has_pending_settings(self) -> bool:
+        return self._pending_learning_rate is not None or self._pending_batch_size is not None
+
     def _apply_settings(self) -> None:
         with self._lock:
-            settings, self._pending_settings = self._pending_settings, {}
-        if not settings or self.trainer is None:
+            learning_rate, self._pending_learning_rate = self._pending_learning_rate, None
+            batch_size, self._pending_batch_size = self._pending_batch_size, None
+        if self.trainer is None:
             return
-        for name, value in settings.items():
-            setattr(self.trainer, name, value)  # Trainer applies both live, no reset
-        self._dirty = True
+        # The trainer applies both live, without a reset.
+        if learning_rate is not None:
+            self.trainer.learning_rate = learning_rate
+            self._dirty = True
+        if batch_size is not None:
+            self.trainer.batch_size = batch_size
+            self._dirty = True
 
     def _publish(self) -> None:
         with self._lock:

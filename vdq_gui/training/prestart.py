@@ -27,6 +27,10 @@ class StartedProcess:
     spec: RunSpec
     generation: int = 0
 
+    def builds(self, spec: RunSpec, generation: int) -> bool:
+        """Whether it builds this run (the same data object and settings, the same reset)."""
+        return self.spec.data is spec.data and self.spec.config == spec.config and self.generation == generation
+
     def close(self) -> None:
         """Stop it (when nobody will use it after all)."""
         try:

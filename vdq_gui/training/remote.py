@@ -11,24 +11,23 @@ the pipe.  A picture is sent as the trainer's exported *state* (parameters, scal
 the log rows not sent yet: a few kB), not as a snapshot: the GUI process inspects a
 replica, so inspection costs the training process nothing.
 
-Messages, GUI process -> training process: (command, *arguments) for a TrainingLoop
-command in ``COMMANDS``.  Training process -> GUI process: ("building", description,
-generation), ("ready", description, generation), ("failed", message), ("stopped", reason),
-("running_changed", running), ("idle", command_count),
-("picture", generation, snapshot) -- only the first picture of each new model, drawn from
-here so that the window need not wait for its own torch import (``training.prestart``) --
-and ("state", generation, trainer_generation, steps_per_s, state).
+Messages, GUI process -> training process: (command, *arguments) for a command of
+``loop.COMMANDS``.  Training process -> GUI process: (hook, *arguments) for a hook of
+``loop.HOOKS`` with the arguments of that ``LoopHooks`` method, except that "publish"
+carries the trainer's exported state instead of the trainer:
+("publish", state, generation, trainer_generation, steps_per_s).  One message more, not a
+hook: ("picture", generation, snapshot), the first picture of each new model, made here so
+that the window need not wait for its own torch import (``training.prestart``).
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+import traceback
 from typing import Callable
 
 from vdq_gui.training.loop import LoopHooks, RunSpec, TrainingLoop, build_trainer, inspect_trainer, limit_torch_threads
-
-COMMANDS = frozenset({"play", "pause", "step", "reset", "set_setting", "set_speed", "want_picture", "stop"})
 
 
 class PipeHooks(LoopHooks):
@@ -65,7 +64,7 @@ class PipeHooks(LoopHooks):
             # draw it before its replica exists, which at start-up waits for torch.
             self.conn.send(("picture", generation, self.inspect(trainer).with_speed(steps_per_s)))
         state = trainer.export_state(self._rows_sent)
-        self.conn.send(("state", generation, trainer_generation, steps_per_s, state))
+        self.conn.send(("publish", state, generation, trainer_generation, steps_per_s))
         self._rows_sent = state["log_length"]  # every state is delivered, in order
 
 
@@ -77,8 +76,10 @@ def read_commands(conn, loop: TrainingLoop) -> None:
         except (EOFError, OSError):
             loop.stop()
             return
-        if command in COMMANDS:
-            getattr(loop, command)(*arguments)
+        try:
+            loop.apply(command, *arguments)
+        except Exception:  # a bad message must not end the reader: training goes on
+            traceback.print_exc()
         if command == "stop":
             return
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
@@ -28,47 +26,11 @@ from vdq_gui.data.dataset import DiscreteData
 from vdq_gui.models.density1d import LogisticMixture1D
 from vdq_gui.models.dequantizers import DEQUANTIZERS, make_dequantizer
 from vdq_gui.models.imageflow import ImageFlow
+from vdq_gui.training.config import TrainConfig
 from vdq_gui.training.defaults import DEFAULTS
 from vdq_gui.training.history import TrainingLog
 from vdq_gui.training.objective import (dims_of, expected_bound_bpd_1d, importance_weighted_log_likelihood,
                                         nats_to_bpd, negative_bound)
-
-
-@dataclass
-class TrainConfig:
-    """Hyperparameters.  ``None`` means the default for the kind of data (1-D / images)."""
-
-    dequantizer: str = "variational"
-    seed: int = 0
-    learning_rate: float | None = None
-    batch_size: int | None = None
-    grad_clip: float = 10.0
-    val_fraction: float = 0.1
-    iw_samples: int = 16
-    eval_every: int | None = None  # None: the default for the kind of data (DEFAULTS)
-    eval_examples: int | None = None
-    log_every: int = 5
-    # 1-D model sizes
-    components: int = 16
-    noise_layers: int = 2
-    noise_components: int = 4
-    # image model sizes (r is kept smaller than q, as in Flow++: its job is easier)
-    hidden: int = 32
-    noise_hidden: int | None = None  # default: hidden // 2
-    noise_couplings: int = 3
-
-    def __post_init__(self) -> None:
-        if self.dequantizer not in DEQUANTIZERS:
-            raise ValueError(f"unknown dequantizer {self.dequantizer!r}; choose one of {', '.join(DEQUANTIZERS)}")
-        for name in ("eval_every", "log_every", "iw_samples", "eval_examples", "components", "hidden"):
-            if getattr(self, name) is not None and int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be at least 1")
-        if not 0.0 < self.val_fraction < 1.0:
-            raise ValueError("val_fraction must lie strictly between 0 and 1")
-        if self.learning_rate is not None and not self.learning_rate > 0:
-            raise ValueError("learning_rate must be positive")
-        if self.batch_size is not None and int(self.batch_size) < 1:
-            raise ValueError("batch_size must be at least 1")
 
 
 # DEFAULTS (per kind of data) live in a torch-free module: the window shows them before torch loads.
@@ -80,6 +42,9 @@ class Trainer:
     def __init__(self, data: DiscreteData, config: TrainConfig | None = None):
         self.data = data
         self.config = config or TrainConfig()
+        if self.config.dequantizer not in DEQUANTIZERS:
+            raise ValueError(f"unknown dequantizer {self.config.dequantizer!r}; "
+                             f"choose one of {', '.join(DEQUANTIZERS)}")
         defaults = DEFAULTS[data.kind]
         self._learning_rate = float(self.config.learning_rate or defaults["learning_rate"])
         self._batch_size = int(self.config.batch_size or defaults["batch_size"])
@@ -88,7 +53,11 @@ class Trainer:
         self._build_models()
         self._split_data()
         self.data_pmf = data.histogram()  # once: for large image sets a bincount is not free
-        self._generator = torch.Generator().manual_seed(self.config.seed)
+        # Batches and noise draw from separate generators: runs that differ only in their
+        # dequantizer (compare mode) then see the same batches in the same order, although
+        # each dequantizer draws a different amount of noise.
+        self._batch_generator = torch.Generator().manual_seed(self.config.seed)
+        self._generator = torch.Generator().manual_seed(self.config.seed + 1_000_003)
         self._params = self.parameters()  # fixed after construction; step() reuses the list
         self.optimizer = torch.optim.Adam(self._params, lr=self._learning_rate)
         self.log = TrainingLog()
@@ -196,7 +165,7 @@ class Trainer:
         and the returned metrics carry ``finite = 0``.  Callers decide whether to stop.
         """
         started = time.perf_counter()
-        idx = torch.randint(self.x_train.shape[0], (self._batch_size,), generator=self._generator)
+        idx = torch.randint(self.x_train.shape[0], (self._batch_size,), generator=self._batch_generator)
         result = negative_bound(self.density, self.dequantizer, self.x_train[idx], self._generator)
         self.optimizer.zero_grad(set_to_none=True)
         # One read of the loss serves the finiteness check and the metrics (each tensor

@@ -39,7 +39,8 @@ class ElidedLabel(QtWidgets.QLabel):
 
 
 # Legend glyphs: how each kind of plot item looks, in text.
-GLYPHS = {"line": "━━", "dash": "‒ ‒", "dotted_line": "━●━", "dot": "●", "bar": "■", "band": "▮"}
+GLYPHS = {"line": "━━", "dash": "‒ ‒", "dotted_line": "━●━", "dot": "●", "bar": "■", "band": "▮",
+          "dot_line": "···", "dashdot": "‒·‒"}
 
 
 def legend_html(entries) -> str:
@@ -109,6 +110,20 @@ class PlotPanel(QtWidgets.QFrame):
         self._layout.setSpacing(0)
         self._layout.addWidget(self.header)
         self.font_scale = 1.0
+        self._title = title
+        self._run_label = ""
+
+    def set_title(self, title: str) -> None:
+        self._title = title
+        self._show_title()
+
+    def set_run_label(self, name: str, colour: str) -> None:
+        """Compare mode: a panel that shows one run says which, in the run's colour."""
+        self._run_label = f" — <span style='color:{colour}'>{name}</span>" if name else ""
+        self._show_title()
+
+    def _show_title(self) -> None:
+        self.header.title.setText(self._title + self._run_label)
 
     def set_body(self, widget: QtWidgets.QWidget) -> None:
         self._layout.addWidget(widget, 1)

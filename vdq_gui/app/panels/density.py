@@ -44,9 +44,50 @@ class DensityPanel(PlotPanel):
         self.clicks = ClickToBin(self.plot, self)
         self.clicks.clicked.connect(self.bin_clicked)
         self._snapshot = None
+        self._others: tuple = ()  # compare mode: the other runs' snapshots
+        self._run_items: list = []  # compare mode: (curve, marks) of the runs after the first
+        self._run_names: tuple = ()
         self._data_pmf = None
         self._levels = 0
         self.set_font_scale(1.0)
+
+    def set_runs(self, names, colours) -> None:
+        """Compare mode: one q curve and one set of P(x) dots per run, in the run's colour
+        (one run: the usual colours)."""
+        self._run_names = tuple(names)
+        self._others = ()
+        compare = len(names) > 1
+        first = colours[0] if compare else style.MODEL
+        self.density_curve.setPen(style.pen(first, 2.5))
+        self.model_marks.setSymbolBrush(style.brush(first if compare else style.MODEL_PMF))
+        for curve, marks in self._run_items:
+            curve.hide()
+            marks.hide()
+        view = self.plot.getViewBox()
+        while len(self._run_items) < len(names) - 1:
+            curve = FastCurve(style.pen("k", 2.5))
+            marks = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7, symbolPen=pg.mkPen("w", width=0.8))
+            view.addItem(curve, ignoreBounds=True)
+            self.plot.addItem(marks)
+            self._run_items.append((curve, marks))
+        for (curve, marks), colour in zip(self._run_items, colours[1:]):
+            curve.setPen(style.pen(colour, 2.5))
+            marks.setSymbolBrush(style.brush(colour))
+            curve.show()
+            marks.show()
+        if compare:
+            legend = [LEGEND[0]] + [("dotted_line", c, f"{n}: q and P(x)") for n, c in zip(names, colours)]
+        else:
+            legend = LEGEND
+        self.header.set_legend(legend)
+
+    def draw_runs(self, snapshots) -> None:
+        """Every run over the one data histogram (compare mode; same data for all)."""
+        self._others = tuple(snapshots[1:])
+        for (curve, marks), snapshot in zip(self._run_items, self._others):
+            curve.setData(snapshot.y_grid, snapshot.q_density)
+            marks.setData(self._bin_centres if snapshot.levels == self._levels else [], snapshot.model_pmf)
+        self.draw(snapshots[0])
 
     def _build_items(self) -> None:
         self.data_bars = FastCurve(style.pen(style.DATA_EDGE, 1.2), style.brush(style.DATA, 110), bars=True)
@@ -83,9 +124,15 @@ class DensityPanel(PlotPanel):
             self.data_bars.setData(self._bin_edges, snapshot.data_pmf)
         self.density_curve.setData(snapshot.y_grid, snapshot.q_density)
         self.model_marks.setData(self._bin_centres, snapshot.model_pmf)
-        self.warning.set_html("" if snapshot.is_bound else NOT_A_BOUND)
+        not_bound = [s.dequantizer for s in (snapshot, *self._others) if not s.is_bound]
+        if not not_bound:
+            self.warning.set_html("")
+        elif self._others:
+            self.warning.set_html(f"<b>{', '.join(not_bound)}:</b> no noise, log q(x) is <b>not</b> a bound")
+        else:
+            self.warning.set_html(NOT_A_BOUND)
         if self.fit.due():
-            self.fit.fit_y(0.0, self._visible_max(snapshot))
+            self.fit.fit_y(0.0, max(self._visible_max(s) for s in (snapshot, *self._others)))
 
     def _visible_max(self, snapshot) -> float:
         # Spikes (dequantizer none) can reach huge densities; cap the automatic range so the

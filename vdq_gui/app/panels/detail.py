@@ -49,11 +49,57 @@ class DetailPanel(PlotPanel):
         self.crosshair = Crosshair(self.plot, self._describe)
         self.selected = 0
         self._snapshot = None
+        self._others: tuple = ()  # compare mode: the other runs' snapshots
+        self._run_items: list = []  # compare mode: (r curve, posterior curve) of the runs after the first
+        self._names: tuple = ()
         self._origin, self._value_step = 0.0, 1.0
         self.set_font_scale(1.0)
 
+    def set_runs(self, names, colours) -> None:
+        """Compare mode: each run's r(u|x) (solid) and exact posterior (dashed) in its colour."""
+        self._names, self._others = tuple(names), ()
+        compare = len(names) > 1
+        self.noise.setPen(style.pen(colours[0] if compare else style.NOISE, 3))
+        self.posterior.setPen(style.pen(colours[0], 2, dashed=True) if compare else style.pen(style.POSTERIOR, 2.5))
+        for noise, posterior in self._run_items:
+            noise.hide()
+            posterior.hide()
+        view = self.plot.getViewBox()
+        while len(self._run_items) < len(names) - 1:
+            pair = (FastCurve(style.pen("k", 3)), FastCurve(style.pen("k", 2, dashed=True)))
+            for item in pair:
+                view.addItem(item, ignoreBounds=True)
+            self._run_items.append(pair)
+        for (noise, posterior), colour in zip(self._run_items, colours[1:]):
+            noise.setPen(style.pen(colour, 3))
+            posterior.setPen(style.pen(colour, 2, dashed=True))
+            noise.show()
+            posterior.show()
+        if compare:
+            self.header.set_legend([(g, c, f"{n} {what}") for n, c in zip(names, colours)
+                                    for g, what in (("line", "r"), ("dash", "q(u|x)"))] + [LEGEND[2]])
+            self.header.caption.setText("solid r(u|x), dashed its exact posterior q(u|x); gap = KL(r ‖ q)")
+        else:
+            self.header.set_legend(LEGEND)
+            self.header.caption.setText(CAPTION)
+
+    def draw_runs(self, snapshots) -> None:
+        self._others = tuple(snapshots[1:])
+        self._draw_others()
+        self.draw(snapshots[0])
+
+    def _draw_others(self) -> None:
+        for (noise, posterior), snapshot in zip(self._run_items, self._others):
+            level = min(max(self.selected, 0), snapshot.levels - 1)
+            noise.setData(snapshot.u_grid, snapshot.noise_density[level])
+            if snapshot.posterior_density is not None:
+                posterior.setData(snapshot.u_grid, snapshot.posterior_density[level])
+            else:
+                posterior.setData([], [])
+
     def set_selected_bin(self, level: int) -> None:
         self.selected = int(level)
+        self._draw_others()
         if self._snapshot is not None:
             self.draw(self._snapshot, force_fit=True)
 
@@ -69,14 +115,39 @@ class DetailPanel(PlotPanel):
             self.posterior.setData([], [])
         if has_posterior != self.posterior.isVisible():
             self.posterior.setVisible(has_posterior)
-            self.header.set_legend(LEGEND if has_posterior else LEGEND_IMAGES)  # images: no posterior
-            self.header.caption.setText(CAPTION if has_posterior else "histogram of the noise on these pixels")
-        self.info.set_html(self._info_html(snapshot, level))
+            if not self._others:
+                self.header.set_legend(LEGEND if has_posterior else LEGEND_IMAGES)  # images: no posterior
+                self.header.caption.setText(CAPTION if has_posterior else "histogram of the noise on these pixels")
+        runs = (snapshot, *self._others)
+        if self._others:
+            html = "<br>".join(f"<span style='color:{self._colour(i)}'>{self._names[i]}</span>: "
+                               + self._gap_text(s, level) for i, s in enumerate(runs))
+            self.info.set_html(f"{self._info_html(snapshot, level).split('<br>')[0]}<br>{html}")
+        else:
+            self.info.set_html(self._info_html(snapshot, level))
         if force_fit or self.fit.due():
-            top = np.nanmax(noise_row) if noise_row.size else 1.0
-            if has_posterior:
-                top = max(top, float(np.nanmax(snapshot.posterior_density[level])))
+            top = 1.0
+            # ``none`` is a point mass at u = 0 (a spike as tall as the grid is fine):
+            # in compare mode it must not squash the others' curves.
+            for s in [r for r in runs if r.is_bound] or runs:
+                row = s.noise_density[min(level, s.levels - 1)]
+                top = max(top, float(np.nanmax(row)) if row.size else 1.0)
+                if s.posterior_density is not None:
+                    top = max(top, float(np.nanmax(s.posterior_density[min(level, s.levels - 1)])))
             self.fit.fit_y(0.0, max(1.5, min(float(top), 50.0)), force=force_fit)
+
+    def _colour(self, index: int) -> str:
+        pen = self.noise.pen() if index == 0 else self._run_items[index - 1][0].pen()
+        return pen.color().name()
+
+    @staticmethod
+    def _gap_text(snapshot, level: int) -> str:
+        level = min(level, snapshot.levels - 1)
+        if snapshot.gap_per_bin is not None and np.isfinite(snapshot.gap_per_bin[level]):
+            return f"gap {format_bits(snapshot.gap_per_bin[level])}"
+        if not snapshot.is_bound:
+            return "no noise: no bound, no gap"
+        return "noise histogram" if snapshot.kind == "images" else "—"
 
     def _info_html(self, snapshot, level: int) -> str:
         what = "pixel value" if snapshot.kind == "images" else "bin"

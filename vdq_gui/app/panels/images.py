@@ -58,6 +58,13 @@ class ImageGridPanel(PlotPanel):
         self._shapes = {}
         self.set_font_scale(1.0)
 
+    def set_compact(self, compact: bool, titles: bool = True) -> None:
+        """Compare mode (a row of grids per run): no caption; grid titles on the first row only."""
+        self.header.caption.setVisible(not compact)
+        for field, _ in GRIDS:
+            self.titles[field].setVisible(titles or not compact)
+            self.titles[field].setMaximumHeight(1e6 if titles or not compact else 0)
+
     def draw(self, snapshot) -> None:
         for field, _ in GRIDS:
             images = getattr(snapshot, field)

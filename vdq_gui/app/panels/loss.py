@@ -70,8 +70,103 @@ class LossPanel(PlotPanel):
         self._snapshot = None
         self._drawn_length = -1
         self._mode = ("", True)  # (kind, is_bound): which curves make sense
+        self._build_compare_items()
         self.set_font_scale(1.0)
         self.reset_view()
+
+    # -- compare mode: colour = run, line style = metric ---------------------------------
+    def _build_compare_items(self) -> None:
+        self._names: tuple = ()
+        self._run_curves: list[dict] = []  # per run: column -> item
+        self._others: tuple = ()
+        # Under the header, not in the plot: a long read-out must wrap, never be cut.
+        self.differences = QtWidgets.QLabel()
+        self.differences.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.differences.setWordWrap(True)
+        self.differences.setContentsMargins(4, 0, 4, 0)
+        self.differences.hide()
+        self._layout.insertWidget(1, self.differences)
+        # The timeline's moment: a vertical line at its step while scrubbing.
+        self.marker = pg.InfiniteLine(angle=90, movable=False, pen=style.pen("#444444", 1.5, line="dash"))
+        self.marker.hide()
+        self.plot.addItem(self.marker, ignoreBounds=True)
+
+    def set_marker(self, step: int | None) -> None:
+        if step is None:
+            self.marker.hide()
+        else:
+            self.marker.setPos(float(step))
+            self.marker.show()
+
+    def set_runs(self, names, colours) -> None:
+        self._names, self._others = tuple(names), ()
+        compare = len(names) > 1
+        for item in self._run_items():
+            self.plot.removeItem(item)
+        self._run_curves = []
+        if compare:
+            for colour in colours:
+                curves = {}
+                for column, line in style.RUN_STYLES.items():
+                    item = pg.PlotDataItem(pen=style.pen(colour, 2.0 if column != "train_bound" else 1.6, line=line),
+                                           antialias=False)
+                    item.setDownsampling(auto=True, method="peak")
+                    item.setClipToView(True)
+                    self.plot.addItem(item)
+                    curves[column] = item
+                self._run_curves.append(curves)
+        for item in (*self.curves.values(), self.raw_train):
+            item.setVisible(not compare)
+        if compare:
+            self._show_gap_axis(False)
+            self.header.set_legend([("band", c, n) for n, c in zip(names, colours)]
+                                   + [("line", "#444444", "train"), ("dot_line", "#444444", "val"),
+                                      ("dash", "#444444", "IW"), ("dashdot", "#444444", "exact")])
+            self.header.caption.setText("colour = run, line style = metric")
+        else:
+            self.differences.setText("")
+            self.differences.hide()
+            self._mode = ("", True)  # the next draw sets legend, caption and curves again
+        self._drawn_length = -1
+
+    def _run_items(self):
+        return [item for curves in self._run_curves for item in curves.values()]
+
+    def draw_runs(self, snapshots) -> None:
+        self._others = tuple(snapshots[1:])
+        snapshot = snapshots[0]
+        self._snapshot = snapshot
+        lengths = tuple(len(s.history) for s in snapshots)
+        if lengths == self._drawn_length or not self._redraw_throttle.due():
+            return
+        self._drawn_length = lengths
+        self._draw_compare(snapshots)
+
+    def _draw_compare(self, snapshots, force_fit: bool = False) -> None:
+        log = self.log_scale.isChecked()
+        drawn = {c: [] for c in LEFT_COLUMNS}
+        last_step = 10.0
+        for curves, snapshot in zip(self._run_curves, snapshots):
+            history = snapshot.history
+            steps = history.step.astype(float)
+            if len(history):
+                last_step = max(last_step, float(steps[-1]))
+            for column, item in curves.items():
+                values = history.train_bound if column == "train_bound" else getattr(history, column)
+                if column == "train_bound" and self.smooth.isChecked():
+                    values = trailing_mean(values, max(1, min(SMOOTHING_WINDOW, len(values) // 20)))
+                x, y = self._finite(steps, values, log)
+                item.setData(x, y)
+                item.setVisible(column != "exact" or snapshot.kind == "1d")
+                drawn[column].append(y)
+        html = difference_html(snapshots, self._names)
+        if html != self.differences.text():
+            self.differences.setText(html)
+            self.differences.setVisible(bool(html))
+        if force_fit or self.fit.due():
+            self.fit.fit_x(0.0, nice_ceiling(last_step * 1.15))
+            left = np.concatenate([y for ys in drawn.values() for y in ys] or [np.zeros(0)])
+            self._fit_values(self.fit, left, log, force_fit)
 
     # -- building ----------------------------------------------------------------------
     def _build_toggles(self) -> None:
@@ -223,7 +318,10 @@ class LossPanel(PlotPanel):
 
     def redraw(self) -> None:
         """Draw the last snapshot again and refit (after a toggle changed the drawing)."""
-        if self._snapshot is not None:
+        if self._snapshot is not None and self._others:
+            self._drawn_length = -1
+            self._draw_compare((self._snapshot, *self._others), force_fit=True)
+        elif self._snapshot is not None:
             self._drawn_length = len(self._snapshot.history)
             self._draw(self._snapshot.history, force_fit=True)
 
@@ -251,13 +349,15 @@ class LossPanel(PlotPanel):
 
     def clear(self) -> None:
         self._snapshot = None
+        self._others = ()
         self._drawn_length = -1
-        for item in (*self.curves.values(), self.raw_train):
+        for item in (*self.curves.values(), self.raw_train, *self._run_items()):
             item.setData([], [])
         self.reset_view()
 
     def set_font_scale(self, scale: float) -> None:
         super().set_font_scale(scale)
+        self.differences.setFont(style.font(scale, 0.95))
         style_plot(self.plot, scale)
         self.plot.getAxis("right").setWidth(int(68 * scale))
         self.crosshair.set_font_scale(scale)
@@ -279,6 +379,37 @@ class LossPanel(PlotPanel):
             if value is not None:
                 lines.append(f"{name.replace(' (right axis)', '')}: {value:.4f}")
         return "<br>".join(lines)
+
+
+DIFFERENCES = (("val_bound_bpd", "bound"), ("iw_bound_bpd", "IW"), ("exact_bpd", "exact"))
+
+
+def difference_html(snapshots, names) -> str:
+    """The live read-out of compare mode: each later run minus the first, in bits/dim
+    (latest evaluation), and a reminder for runs whose number is not a bound."""
+    lines = []
+    # The reference: uniform if it runs (the classic bound), else the first true bound;
+    # a run without a bound (none) is never differenced, its number is not comparable.
+    bounded = [i for i, s in enumerate(snapshots) if s.is_bound]
+    if not bounded:
+        bounded = [0]
+    ref = next((i for i in bounded if names[i] == "uniform"), bounded[0])
+    first = snapshots[ref]
+    for index in bounded:
+        if index == ref:
+            continue
+        name, snapshot = names[index], snapshots[index]
+        parts = []
+        for key, label in DIFFERENCES:
+            a, b = snapshot.metrics.get(key), first.metrics.get(key)
+            if a is not None and b is not None and np.isfinite(a) and np.isfinite(b):
+                parts.append(f"{label} {a - b:+.4f}")
+        if parts:
+            lines.append(f"<b>{name} − {names[ref]}</b>: {' · '.join(parts)} bits/dim")
+    for name, snapshot in zip(names, snapshots):
+        if not snapshot.is_bound:
+            lines.append(f"<span style='color:{style.WARNING}'><b>{name}</b>: NOT a bound</span>")
+    return "<br>".join(lines)
 
 
 def decimate(x: np.ndarray, y: np.ndarray, limit: int = MAX_DRAWN_POINTS):

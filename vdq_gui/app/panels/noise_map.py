@@ -58,9 +58,29 @@ class NoiseMapPanel(PlotPanel):
         self._snapshot = None
         self._levels = 0
         self._kind = ""
+        self._bound = True
         self._top_level = MIN_TOP_LEVEL
         self._image_shape = None
+        self.shared_top: float | None = None  # compare mode: one colour scale for every run
+        self.compact, self._compact_legend, self._compact_axis = False, True, True
         self.set_font_scale(1.0)
+
+    def set_compact(self, compact: bool, legend: bool = True, axis: bool = True) -> None:
+        """Compare mode stacks one of these per run, so each must spend little height on
+        words: without caption, with the legend strip only on the first (``legend``), and
+        the heatmap's x axis only where nothing under it has one (``axis``: the gap bars
+        carry their own ticks)."""
+        self.compact, self._compact_legend, self._compact_axis = compact, legend, axis
+        self.header.caption.setVisible(not compact)
+        full = LEGEND[:1] if self._kind == "images" else LEGEND
+        self.header.set_legend(full if legend or not compact else [])
+        show_axis = not compact or (axis and not self._gap_shown)
+        # (setLabel shows the axis again: it comes first.)
+        self.heat.setLabel("bottom", "pixel value x" if self._kind == "images" else "x (data value)")
+        self.heat.showAxis("bottom", show_axis)
+        if compact:
+            self.heat.getAxis("bottom").showLabel(False)
+            self.heat.getAxis("bottom").setHeight(int(22 * self.font_scale))
 
     def _build_heatmap(self) -> None:
         fixed_view(self.heat)
@@ -104,10 +124,12 @@ class NoiseMapPanel(PlotPanel):
     # -- drawing ---------------------------------------------------------------------
     def draw(self, snapshot) -> None:
         self._snapshot = snapshot
-        if snapshot.levels != self._levels or snapshot.kind != self._kind:
+        if (snapshot.levels, snapshot.kind, snapshot.is_bound) != (self._levels, self._kind, self._bound):
             self._set_levels(snapshot)
         top = self._top_level
-        if top is None or self._colour_throttle.due():
+        if self.shared_top is not None:
+            top = self.shared_top
+        elif top is None or self._colour_throttle.due():
             top = self._choose_top_level(snapshot.noise_density)
         # Rows of the image are u, columns are bins: the transpose is a view, not a copy.
         self.image.setImage(snapshot.noise_density.T, levels=(0.0, top), autoLevels=False)
@@ -134,18 +156,12 @@ class NoiseMapPanel(PlotPanel):
             self.fit.fit_y(0.0, max(float(np.max(gaps[finite])), 1e-3))
 
     def _choose_top_level(self, density: np.ndarray) -> float:
-        """Colour range 0..top: the smallest of TOP_LEVELS above almost all cells."""
-        finite = density[np.isfinite(density)]
-        if not finite.size:
-            return self._top_level or MIN_TOP_LEVEL
-        # The 97th percentile: a few hot cells (sparse pixel histograms) may saturate
-        # rather than wash out the whole map.
-        want = float(np.percentile(finite, 97))
-        return next((top for top in TOP_LEVELS if top >= want), TOP_LEVELS[-1])
+        return choose_top_level(density, self._top_level or MIN_TOP_LEVEL)
 
     def _set_levels(self, snapshot) -> None:
         self._levels = levels = snapshot.levels
         self._kind = snapshot.kind
+        self._bound = snapshot.is_bound
         self._bin_edges = np.arange(levels + 1, dtype=float)
         for axis in (self.heat_axis, self.gap_axis):
             axis.set_units(snapshot.origin, snapshot.value_step)
@@ -153,10 +169,15 @@ class NoiseMapPanel(PlotPanel):
         self.heat_clicks.levels = self.gap_clicks.levels = levels
         images = snapshot.kind == "images"
         self.heat.setLabel("bottom", "pixel value x" if images else "x (data value)")
-        self.header.title.setText("Noise per pixel value" if images else "Noise per bin")
+        self.set_title("Noise per pixel value" if images else "Noise per bin")
         self.header.caption.setText("one column per pixel value; uniform noise = 1" if images else CAPTION)
         self.header.set_legend(LEGEND[:1] if images else LEGEND)
-        self._show_gap_plot(not images and snapshot.gap_per_bin is not None)
+        # In compare mode a run without a bound (none) gives its gap row to the heatmap;
+        # alone, the empty row says why there is no gap.
+        self._show_gap_plot(not images and snapshot.gap_per_bin is not None
+                            and (snapshot.is_bound or not self.compact))
+        if self.compact:
+            self.set_compact(True, self._compact_legend, self._compact_axis)
         self.heat.setLimits(xMin=-0.5 * levels, xMax=1.5 * levels, yMin=-0.5, yMax=1.5)
         self.reset_view()
 
@@ -177,6 +198,8 @@ class NoiseMapPanel(PlotPanel):
         style_plot(self.heat, scale)
         style_plot(self.gap, scale)
         self.gap.getAxis("bottom").setHeight(int(24 * scale))
+        if self.compact:
+            self.set_compact(True, self._compact_legend, self._compact_axis)
         self.colorbar.axis.setTickFont(style.font(scale, 0.85))
         # A vertical ColorBarItem keeps its label on its left axis, its ticks on the right.
         self.colorbar.getAxis("left").setLabel("r(u|x)", **{"font-size": style.css_size(scale, 0.9)})
@@ -214,3 +237,14 @@ class NoiseMapPanel(PlotPanel):
         column = int(x)
         value = self.gap_axis.value_of(column + 0.5)
         return f"bin {column}  (x = {value:g})<br>gap KL(r‖q) = {snap.gap_per_bin[column]:.4f} bits"
+
+
+def choose_top_level(density: np.ndarray, fallback: float = MIN_TOP_LEVEL) -> float:
+    """Colour range 0..top: the smallest of TOP_LEVELS above almost all cells."""
+    finite = density[np.isfinite(density)]
+    if not finite.size:
+        return fallback
+    # The 97th percentile: a few hot cells (sparse pixel histograms) may saturate
+    # rather than wash out the whole map.
+    want = float(np.percentile(finite, 97))
+    return next((top for top in TOP_LEVELS if top >= want), TOP_LEVELS[-1])

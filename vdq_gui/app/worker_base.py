@@ -1,0 +1,184 @@
+"""The one interface of a training worker, declared once.
+
+Two workers implement it: ``worker.TrainingWorker`` (the loop in a QThread of the
+window's process) and ``process_worker.ProcessTrainingWorker`` (the loop in a training
+process of its own, the default).  The session and the window only ever use what is
+declared here, so they do not know which one they have.
+
+Signals (queued to the GUI thread; a few per run, never one per step):
+  building(str)          building a trainer started (argument: what it trains on)
+  ready(str)             a trainer was built
+  failed(str)            an exception, already caught; training paused
+  stopped(str)           the trainer stopped itself (non-finite loss)
+  running_changed(bool)  the loop started or stopped stepping
+  idle()                 paused with every command sent so far done (e.g. the end of a
+                         Step N: compare mode starts the runs' next lockstep chunk on it)
+
+Commands (GUI thread; they return at once, the loop applies them between steps) are the
+named methods below, one per entry of ``vdq_gui.training.loop.COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Callable
+
+import shiboken6
+from PySide6 import QtCore
+
+from vdq_gui.training.loop import COMMANDS, LoopHooks, RunSpec
+
+# Every worker ever started, weakly: the test suite checks none is left running.
+_WORKERS: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def register(worker) -> None:
+    _WORKERS.add(worker)
+
+
+def running_workers() -> list:
+    """Workers whose thread still runs (a worker deleted by Qt is not running)."""
+    return [w for w in list(_WORKERS) if shiboken6.isValid(w) and w.isRunning()]
+
+
+class PictureSlot:
+    """The newest snapshot not yet drawn: one slot, no queue.
+
+    It remembers which run (generation) it accepts: a picture of a run that was reset
+    meanwhile arrives too late and is dropped."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._latest = None
+        self._generation = 0
+
+    def put(self, snapshot, generation: int) -> bool:
+        with self._lock:
+            if generation != self._generation:
+                return False
+            self._latest = snapshot
+            return True
+
+    def take(self):
+        with self._lock:
+            snapshot, self._latest = self._latest, None
+        return snapshot
+
+    def expect(self, generation: int) -> None:
+        """From now on only pictures of ``generation``; the one waiting is dropped."""
+        with self._lock:
+            self._generation = generation
+            self._latest = None
+
+
+def picture(inspect: Callable, trainer, steps_per_s: float):
+    """The snapshot of ``trainer`` the window draws, carrying the measured training speed."""
+    return inspect(trainer).with_speed(steps_per_s)
+
+
+class TrainingWorkerBase(QtCore.QThread):
+    """Signals and commands shared by both workers; subclasses provide ``_send`` (how a
+    command reaches the loop), ``reset``, ``stop``, ``take_snapshot``, ``wait_idle``, and
+    the ``trainer``/``spec``/``is_running`` properties."""
+
+    building = QtCore.Signal(str)
+    ready = QtCore.Signal(str)
+    failed = QtCore.Signal(str)
+    stopped = QtCore.Signal(str)
+    running_changed = QtCore.Signal(bool)
+    idle = QtCore.Signal()
+
+    # -- commands ----------------------------------------------------------------------
+    def play(self) -> None:
+        self._send("play")
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def step(self, count: int = 1) -> None:
+        """Do ``count`` more steps, then pause (stops free running first)."""
+        self._send("step", int(count))
+
+    def set_learning_rate(self, value: float) -> None:
+        self._send("set_learning_rate", float(value))
+
+    def set_batch_size(self, value: int) -> None:
+        self._send("set_batch_size", int(value))
+
+    def set_speed(self, steps_per_s: float | None) -> None:
+        """None or inf: as fast as possible; otherwise at most that many steps a second."""
+        self._send("set_speed", steps_per_s)
+
+    def reset(self, spec: RunSpec | None = None) -> None:
+        """Build a fresh trainer (from ``spec``, or the current one) and pause."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def shutdown(self) -> None:
+        """Stop and join.  A step in progress finishes first (never terminate())."""
+        self.stop()
+        if self.isRunning():
+            self.wait()
+
+    def _send(self, command: str, *arguments) -> None:
+        raise NotImplementedError
+
+    # -- pictures and state -------------------------------------------------------------
+    def take_snapshot(self):
+        """The newest unseen snapshot, or None.  Taking it asks for the next."""
+        raise NotImplementedError
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """True once paused with nothing pending and the trainer (or replica) holds the
+        final state (for tests and the screenshot mode)."""
+        raise NotImplementedError
+
+    @property
+    def trainer(self):
+        """The trainer the snapshots come from (read it only while idle)."""
+        raise NotImplementedError
+
+    @property
+    def spec(self) -> RunSpec | None:
+        raise NotImplementedError
+
+    @property
+    def is_running(self) -> bool:
+        raise NotImplementedError
+
+
+assert {"play", "pause", "step", "reset", "set_learning_rate", "set_batch_size", "set_speed", "stop"} \
+    <= set(COMMANDS) and all(hasattr(TrainingWorkerBase, name) for name in COMMANDS if name != "want_picture")
+
+
+class SignalHooks(LoopHooks):
+    """The loop's news as the worker's signals.  Subclasses add ``publish``.
+
+    ``current_generation()`` filters "building"/"ready" of a run reset meanwhile."""
+
+    def __init__(self, worker: TrainingWorkerBase, current_generation: Callable[[], int]):
+        self.worker = worker
+        self.current_generation = current_generation
+
+    def building(self, description: str, generation: int) -> None:
+        if generation == self.current_generation():
+            self.worker.building.emit(description)
+
+    def ready(self, description: str, generation: int) -> None:
+        if generation == self.current_generation():
+            self.worker.ready.emit(description)
+
+    def failed(self, message: str) -> None:
+        self.worker.failed.emit(message)
+
+    def stopped(self, reason: str) -> None:
+        self.worker.stopped.emit(reason)
+
+    def running_changed(self, running: bool) -> None:
+        self.worker.running_changed.emit(running)
+
+    def idle(self, command_count: int) -> None:
+        self.worker.idle.emit()

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from benchmarks.perf_stats import TARGETS, verdict
 
-SECTIONS = ("engine", "snapshot", "builtins", "startup", "ready", "live", "memory")
+SECTIONS = ("engine", "snapshot", "builtins", "startup", "ready", "live", "compare", "memory")
 APP_CASE = "builtin:bimodal/variational"  # what the window trains when it opens
 
 
@@ -165,6 +165,19 @@ def run_live(plan: Plan) -> tuple[dict, dict]:
     return keys, details
 
 
+def run_compare(plan: Plan) -> tuple[dict, dict]:
+    from benchmarks.perf_gui import compare_vs_headless
+
+    log(f"compare: {plan.live_pairs} pairs of {plan.live_seconds:g} s, two runs in lockstep vs one headless")
+    details = compare_vs_headless(plan.live_pairs, plan.live_seconds, plan.live_warmup)
+    keys = {"compare_vs_headless_steps_ratio": details["ratio"],
+            "compare_frames_per_second": details["compare_frames_per_second"],
+            "compare_frame_interval_p99_ms": details["compare_frame_interval_p99_ms"],
+            "compare_steps_per_s": details["a_median"], "compare_headless_steps_per_s": details["b_median"],
+            "scrub_ms": details["scrub_ms"], "timeline_mb_per_hour": details["timeline_mb_per_hour"]}
+    return keys, details
+
+
 def run_memory(plan: Plan) -> tuple[dict, dict]:
     if not plan.soak_s:
         return {}, {"skipped": "quick run: see rss_growth_mb_extrapolated"}
@@ -184,7 +197,7 @@ def run_memory(plan: Plan) -> tuple[dict, dict]:
 SOAK_KEYS = tuple(f"{key}_{when}" for key in ("steps_per_s", "frames_per_second", "tick_p99_ms")
                   for when in ("first_minute", "last_minute"))
 RUNNERS = {"engine": run_engine, "snapshot": run_snapshot, "builtins": run_builtins, "startup": run_startup,
-           "ready": run_ready, "live": run_live, "memory": run_memory}
+           "ready": run_ready, "live": run_live, "compare": run_compare, "memory": run_memory}
 
 
 # == output ============================================================================

@@ -28,14 +28,14 @@ class Child:
     """One perf_probe process; records on stdout arrive in a queue with their arrival time."""
 
     def __init__(self, mode: str, *, data: str = "builtin:bimodal", dequantizer: str = "variational",
-                 variant: str = "normal"):
+                 variant: str = "normal", compare: str = ""):
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
         self.stderr = tempfile.TemporaryFile(mode="w+")
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.perf_probe", mode, "--data", data, "--dequantizer", dequantizer,
-             "--variant", variant],
+             "--variant", variant, "--compare", compare],
             cwd=REPO, env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
         self.records: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -265,3 +265,45 @@ def soak_summary(samples: list[dict]) -> dict:
             "rss_mb_per_minute": 60 * slope([s["t"] for s in samples], [s["rss_mb"] for s in samples]),
             **{f"{key}_{when}": mean(rows, key) for key in ("steps_per_s", "frames_per_second", "tick_p99_ms")
                for when, rows in (("first_minute", early), ("last_minute", late))}}
+
+
+# == compare mode and the timeline ========================================================
+COMPARED = "uniform,variational"
+PACE = "variational"  # the slower run sets the lockstep's pace: the headless reference
+
+
+def compare_vs_headless(pairs: int, seconds: float, warmup: float, data: str = "builtin:bimodal") -> dict:
+    """Compare mode (uniform, variational in lockstep, each in its training process): both
+    runs' steps/s added, over one headless variational run's steps/s; the two children take
+    turns.  Then the timeline: slider moves while training, and its memory."""
+    live = Child("live", data=data, variant="normal", compare=COMPARED)
+    headless = Child("headless", data=data, dequantizer=PACE)
+    runs: list[dict] = []
+    try:
+        live.expect("ready", timeout=240)
+        headless.expect("ready", timeout=180)
+        timeout = seconds + warmup + 60
+
+        def live_side() -> float:
+            live.send(cmd="run", seconds=seconds, warmup=warmup)
+            runs.append(live.expect("run", timeout))
+            return runs[-1]["steps_per_s"]
+
+        def headless_side() -> float:
+            headless.send(cmd="run", seconds=seconds, warmup=warmup)
+            return headless.expect("run", timeout)["steps_per_s"]
+
+        result = alternate(live_side, headless_side, pairs)
+        headless.close()
+        live.send(cmd="scrub", moves=40)
+        scrub = live.expect("scrub", timeout=120)
+    finally:
+        live.close()
+        headless.close()
+    stats = frame_stats(runs)
+    return {**result, "compare_frames_per_second": stats["frames_per_second"],
+            "compare_frame_interval_p99_ms": stats["frame_interval_p99_ms"],
+            "draw_ms_median": stats["draw_ms_median"], "draw_ms_p99": stats["draw_ms_p99"],
+            "scrub_ms": median(scrub["scrub_ms"]), "scrub_ms_p90": percentile(scrub["scrub_ms"], 90),
+            "timeline_mb_per_hour": scrub["timeline_mb_per_hour"], "timeline": scrub,
+            "seconds": seconds, "warmup": warmup, "case": f"{data}/{COMPARED} vs headless {PACE}"}

@@ -92,6 +92,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--dequantizer", default="variational")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size", default="1280x720")
+    parser.add_argument("--compare", default="", help="live: A,B[,C] trains these side by side")
     parser.add_argument("--variant", default="normal", choices=sorted(VARIANTS),
                         help="diagnostics only: switch parts of the live pipeline off (see VARIANTS)")
     return parser.parse_args(argv)
@@ -172,7 +173,8 @@ def stdin_commands(callback) -> None:
 
 class LiveProbe:
     """Hooks the window from outside: the frame timer's ticks (event-loop latency), the
-    redraws (frame_drawn) and the cost of each draw (wrapping window.draw)."""
+    redraws (frame_drawn) and the cost of each draw (wrapping the plots' draw).  In
+    compare mode the steps are every run's added."""
 
     def __init__(self, window, app):
         from PySide6 import QtCore
@@ -184,14 +186,14 @@ class LiveProbe:
         self.ready = False
         window.frame_timer.timeout.connect(self._on_tick)
         window.frame_drawn.connect(self._on_drawn)
-        draw = window.draw
+        draw = window.plots.draw
 
-        def timed_draw(snapshot):
+        def timed_draw(moment):
             started = time.perf_counter()
-            draw(snapshot)
+            draw(moment)
             self.draw_costs.append(time.perf_counter() - started)
 
-        window.draw = timed_draw  # _on_frame looks draw up on the instance
+        window.plots.draw = timed_draw  # show_moment looks draw up on the instance
 
     # -- hooks ----------------------------------------------------------------------
     def _on_tick(self) -> None:
@@ -209,8 +211,8 @@ class LiveProbe:
         self.draw_costs.clear()
 
     def _steps(self) -> int:
-        trainer = self.window.worker.trainer
-        return int(trainer.step_count) if trainer is not None else 0
+        trainers = [run.worker.trainer for run in self.window.session.runs]
+        return sum(int(t.step_count) for t in trainers if t is not None)
 
     def _play(self, on: bool) -> None:
         self.window.actions["play"].setChecked(on)  # what Space does
@@ -236,6 +238,8 @@ class LiveProbe:
             self._soak(float(request["seconds"]), float(request.get("every", 30.0)))
         elif cmd == "switch":
             self._switch(str(request["action"]))
+        elif cmd == "scrub":
+            self._scrub(int(request.get("moves", 40)))
         elif cmd == "quit":
             self.window.close()
             self.app.quit()
@@ -278,6 +282,40 @@ class LiveProbe:
             window.apply_spec(window.spec.with_changes(dequantizer=argument), "switch")
         else:
             window.apply_spec(window.spec, "Reset")
+    def _scrub(self, moves: int) -> None:
+        """Slider moves through the timeline while training goes on: each from the move
+        to the window painted (the moment drawn synchronously, then a forced repaint);
+        and the timeline's memory, extrapolated to an hour of capturing."""
+        from vdq_gui.app.timeline import CAPTURE_HZ, kept_after
+
+        session, window = self.window.session, self.window
+        self._play(True)
+        costs = []
+
+        def one(index: int) -> None:
+            if index >= moves:
+                session.go_live()
+                self._play(False)
+                timeline = session.timeline
+                per_moment = timeline.nbytes(history=False) / max(1, len(timeline))
+                history = timeline.nbytes() - timeline.nbytes(history=False)
+                trained_s = max(1e-3, time.perf_counter() - state["t"])
+                hour = kept_after(int(3600 * CAPTURE_HZ), timeline.recent)
+                # Loss histories are views of the trainers' logs; old snapshots keep old log
+                # buffers alive (the log doubles when it grows): at most twice the log.
+                mb = (per_moment * hour + 2 * history * 3600 / trained_s) / 1e6
+                emit(event="scrub", scrub_ms=costs, moments=len(timeline), per_moment_kb=per_moment / 1e3,
+                     history_mb=history / 1e6, timeline_mb_per_hour=mb, trained_s=trained_s)
+                return
+            count = len(session.timeline)
+            started = time.perf_counter()
+            window.plots.timeline_bar.slider.setValue(max(0, count - 1 - (index * 7) % max(1, count)))
+            window.repaint()
+            costs.append(1e3 * (time.perf_counter() - started))
+            self.QtCore.QTimer.singleShot(100, lambda: one(index + 1))
+
+        state = {"t": time.perf_counter()}
+        self.QtCore.QTimer.singleShot(3000, lambda: one(0))  # some moments to scrub through
 
     def _soak(self, seconds: float, every: float) -> None:
         started = time.perf_counter()
@@ -313,7 +351,7 @@ class LiveProbe:
 # before the window exists and once it exists.
 def _no_draw(window) -> None:
     """Take snapshots as usual but draw nothing (the GUI thread stays idle)."""
-    window.draw = lambda snapshot: None
+    window.plots.draw = lambda moment: None
 
 
 def _cached_snapshot(window) -> None:
@@ -374,7 +412,8 @@ def live(args) -> int:
     from vdq_gui.training.loop import RunSpec
 
     spec = RunSpec.of(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed)
-    window = MainWindow(spec, ask_before_reset=False)
+    compare = [name for name in args.compare.split(",") if name] or None
+    window = MainWindow(spec, compare=compare, ask_before_reset=False)
     window.resize(*parse_size(args.size))
     window.show()
     probe = LiveProbe(window, app)

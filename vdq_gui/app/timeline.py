@@ -82,13 +82,13 @@ class Timeline:
                 kept.append((number, moment))
         self._entries = kept
 
-    def nbytes(self) -> int:
+    def nbytes(self, history: bool = True) -> int:
         """Bytes of array data the kept moments hold (each buffer counted once: loss
-        histories are views of shared, append-only logs)."""
+        histories are views of shared, append-only logs); ``history=False``: without them."""
         seen: dict[int, int] = {}
         for _, moment in self._entries:
             for snapshot in moment.snapshots:
-                for value in _arrays(snapshot):
+                for value in _arrays(snapshot, history):
                     base = value
                     while isinstance(base.base, np.ndarray):
                         base = base.base
@@ -100,10 +100,22 @@ def _steps(moment: Moment) -> tuple:
     return tuple(s.step for s in moment.snapshots)
 
 
-def _arrays(snapshot):
+def _arrays(snapshot, history: bool = True):
     for value in vars(snapshot).values():
         if isinstance(value, np.ndarray):
             yield value
-    for value in vars(snapshot.history).values():
-        if isinstance(value, np.ndarray):
-            yield value
+    if history:
+        for value in vars(snapshot.history).values():
+            if isinstance(value, np.ndarray):
+                yield value
+
+
+def kept_after(captures: int, recent: int = RECENT) -> int:
+    """How many moments the thinning rule keeps after ``captures`` captures."""
+    kept = 0
+    newest = captures - 1
+    for number in range(captures):
+        age = newest - number
+        if age < recent or number % (2 << int(np.log2(age / recent))) == 0:
+            kept += 1
+    return kept

@@ -152,7 +152,7 @@ def test_the_data_of_runs_that_cannot_come_back_is_let_go(make_worker):
 def test_a_process_started_before_the_window_is_used_and_sends_the_first_picture(qtbot):
     from vdq_gui.training.prestart import start_training_process
 
-    spec = RunSpec(DATA, dequantizer="fake")
+    spec = RunSpec.of(DATA, dequantizer="fake")
     started = start_training_process(spec, fakes.build, fakes.inspect)
     worker = ProcessTrainingWorker(spec, build=fakes.build, inspect=fakes.inspect, started=started)
     pictures = []
@@ -173,8 +173,8 @@ def test_a_process_started_before_the_window_is_used_and_sends_the_first_picture
 def test_a_process_started_for_another_run_is_stopped_and_replaced(qtbot):
     from vdq_gui.training.prestart import start_training_process
 
-    started = start_training_process(RunSpec(DATA, dequantizer="fake"), fakes.build, fakes.inspect)
-    worker = ProcessTrainingWorker(RunSpec(DATA, dequantizer="slow"), build=fakes.build, inspect=fakes.inspect,
+    started = start_training_process(RunSpec.of(DATA, dequantizer="fake"), fakes.build, fakes.inspect)
+    worker = ProcessTrainingWorker(RunSpec.of(DATA, dequantizer="slow"), build=fakes.build, inspect=fakes.inspect,
                                    started=started)
     try:
         worker.start()

@@ -10,6 +10,10 @@ sides alternating (A B, B A, ...), and the median of the per-pair ratios is repo
   frames_per_second              redraws per second while training
   snapshot_ms                    inspect.snapshot on a 1-D trainer with K = 256
   startup_s                      process launch to the first paint of the main window
+  time_to_ready_s                launch to a built model on screen (step 0 drawn, Play enabled)
+  time_to_ready_vs_bare_ratio    that / a bare python importing torch and building the same trainer
+  switch_s                       switching dataset or dequantizer, or Reset, to the new run's first
+                                 frame (the slowest switch, median of its repeats)
   rss_growth_mb                  RSS growth over 20 min of training with the window open (full run only;
                                  --quick reports rss_growth_mb_extrapolated instead, labelled as such)
   steps_per_s, bpd_after_cpu     the built-in datasets (1-D and digits), uniform and variational
@@ -33,7 +37,7 @@ from pathlib import Path
 
 from benchmarks.perf_stats import TARGETS, verdict
 
-SECTIONS = ("engine", "snapshot", "builtins", "startup", "live", "compare", "memory")
+SECTIONS = ("engine", "snapshot", "builtins", "startup", "ready", "live", "compare", "memory")
 APP_CASE = "builtin:bimodal/variational"  # what the window trains when it opens
 
 
@@ -44,6 +48,8 @@ class Plan:
     builtins: tuple  # datasets for steps/s and bits/dim
     cpu_budget_s: float
     startup_runs: int
+    ready_pairs: int
+    switch_repeats: int
     live_pairs: int
     live_seconds: float
     live_warmup: float
@@ -65,13 +71,13 @@ PLANS = {
     "full": Plan(ratio_cases=tuple((s, d, 100, 25) for s, d in ONE_D) + no_eval(15)
                  + tuple((s, d, 100, 5) for s, d in DIGITS),
                  snapshot_reps=200, builtins=("builtin:bimodal", "builtin:digits"), cpu_budget_s=60.0,
-                 startup_runs=7, live_pairs=8, live_seconds=10.0, live_warmup=2.0, soak_s=1200.0),
+                 startup_runs=7, ready_pairs=7, switch_repeats=3, live_pairs=8, live_seconds=10.0, live_warmup=2.0, soak_s=1200.0),
     "quick": Plan(ratio_cases=tuple((s, d, 100, 15) for s, d in ONE_D) + no_eval(10), snapshot_reps=50,
                   builtins=("builtin:bimodal", "builtin:digits"), cpu_budget_s=6.0,
-                  startup_runs=3, live_pairs=4, live_seconds=5.0, live_warmup=1.5, soak_s=0.0),
+                  startup_runs=3, ready_pairs=3, switch_repeats=1, live_pairs=4, live_seconds=5.0, live_warmup=1.5, soak_s=0.0),
     "smoke": Plan(ratio_cases=(("builtin:bimodal", "uniform", 5, 2),), snapshot_reps=3,
                   builtins=("builtin:bimodal",), cpu_budget_s=0.3,
-                  startup_runs=1, live_pairs=1, live_seconds=1.0, live_warmup=0.5, soak_s=0.0),
+                  startup_runs=1, ready_pairs=1, switch_repeats=1, live_pairs=1, live_seconds=1.0, live_warmup=0.5, soak_s=0.0),
 }
 
 
@@ -129,6 +135,19 @@ def run_startup(plan: Plan) -> tuple[dict, dict]:
     return {"startup_s": details["startup_s"]}, details
 
 
+def run_ready(plan: Plan) -> tuple[dict, dict]:
+    from benchmarks.perf_gui import switch_times, time_to_ready
+
+    log(f"ready: {plan.ready_pairs} pairs of launches, window vs bare torch + trainer")
+    details = {"time_to_ready": time_to_ready(plan.ready_pairs)}
+    log(f"ready: switching dataset, dequantizer and Reset, {plan.switch_repeats} times each")
+    details["switch"] = switch_times(plan.switch_repeats)
+    return {"time_to_ready_s": details["time_to_ready"]["time_to_ready_s"],
+            "time_to_ready_bare_s": details["time_to_ready"]["bare_s"],
+            "time_to_ready_vs_bare_ratio": details["time_to_ready"]["ratio"],
+            "switch_s": details["switch"]["switch_s"]}, details
+
+
 def run_live(plan: Plan) -> tuple[dict, dict]:
     from benchmarks.perf_gui import live_vs_headless
 
@@ -178,7 +197,7 @@ def run_memory(plan: Plan) -> tuple[dict, dict]:
 SOAK_KEYS = tuple(f"{key}_{when}" for key in ("steps_per_s", "frames_per_second", "tick_p99_ms")
                   for when in ("first_minute", "last_minute"))
 RUNNERS = {"engine": run_engine, "snapshot": run_snapshot, "builtins": run_builtins, "startup": run_startup,
-           "live": run_live, "compare": run_compare, "memory": run_memory}
+           "ready": run_ready, "live": run_live, "compare": run_compare, "memory": run_memory}
 
 
 # == output ============================================================================

@@ -101,6 +101,55 @@ def startup(runs: int) -> dict:
             "interpreter_and_imports_before_main_s": median([s["startup_s"] - s["in_process_s"] for s in samples])}
 
 
+# == time to ready ========================================================================
+def _launch_to(mode: str, data: str, dequantizer: str) -> tuple[float, dict]:
+    child = Child(mode, data=data, dequantizer=dequantizer)
+    try:
+        record = child.expect("ready", timeout=300)
+    finally:
+        child.close()
+    return record["_arrived"] - child.started, record
+
+
+def time_to_ready(pairs: int, data: str = "builtin:bimodal", dequantizer: str = "variational") -> dict:
+    """Launch -> the window shows a built model (step 0 drawn, Play enabled), against a
+    bare ``python`` that imports torch, loads the data and builds the same trainer;
+    alternating (A B, B A, ...) in one run, median of the per-pair ratios."""
+    records: list[dict] = []
+
+    def window() -> float:
+        seconds, record = _launch_to("ready", data, dequantizer)
+        records.append(record)
+        return seconds
+
+    result = alternate(window, lambda: _launch_to("bare", data, dequantizer)[0], pairs)
+    result.update(time_to_ready_s=result["a_median"], bare_s=result["b_median"], case=f"{data}/{dequantizer}",
+                  torch_in_window=any(r.get("torch_in_window") for r in records),
+                  first_learning_rate=[r.get("learning_rate") for r in records])
+    return result
+
+
+SWITCHES = ("dataset:builtin:counts", "dequantizer:uniform", "reset:", "dataset:builtin:digits",
+            "dataset:builtin:bimodal", "dequantizer:variational", "reset:")
+
+
+def switch_times(repeats: int) -> dict:
+    """Seconds from a switch of dataset or dequantizer, or a Reset, in the open window to
+    the new run's first frame, for each switch in SWITCHES, ``repeats`` times."""
+    child = Child("live")
+    times: dict[str, list[float]] = {}
+    try:
+        child.expect("ready", timeout=180)
+        for _ in range(repeats):
+            for action in SWITCHES:
+                child.send(cmd="switch", action=action)
+                times.setdefault(action, []).append(child.expect("switch", timeout=120)["seconds"])
+    finally:
+        child.close()
+    medians = {action: median(values) for action, values in times.items()}
+    return {"switch_s": max(medians.values()), "by_action_s": medians, "all_s": times}
+
+
 # == live vs headless ====================================================================
 def live_vs_headless(pairs: int, seconds: float, warmup: float, data: str = "builtin:bimodal",
                      dequantizer: str = "variational", variant: str = "normal") -> dict:
@@ -207,7 +256,10 @@ def soak_summary(samples: list[dict]) -> dict:
         values = [r[key] for r in rows if r.get(key) == r.get(key)]
         return sum(values) / len(values) if values else float("nan")
 
+    by_process = {f"{key.removesuffix('_mb')}_growth_mb": last[key] - first[key]
+                  for key in ("rss_window_mb", "rss_training_mb") if key in first and key in last}
     return {"rss_growth_mb": last["rss_mb"] - first["rss_mb"], "seconds": last["t"], "steps": last["step"] - first["step"],
+            **by_process,
             "rss_mb_start": first["rss_mb"], "rss_mb_end": last["rss_mb"],
             "rss_growth_after_first_minute_mb": (last["rss_mb"] - after_minute[0]["rss_mb"]) if after_minute else None,
             "rss_mb_per_minute": 60 * slope([s["t"] for s in samples], [s["rss_mb"] for s in samples]),

@@ -3,10 +3,17 @@
 MODE ``startup``: the real entry point (vdq_gui.app.main.main) with one hook: the first
     paint of the main window prints ``@@{"event": "first_paint", ...}`` and the process
     exits at once.  The parent times launch -> that line.
+MODE ``ready``: the real entry point with one hook: the first frame drawn from a built
+    model (step 0 on screen, Play works) prints ``@@{"event": "ready", ...}`` and the
+    process exits.  The parent times launch -> that line (``time_to_ready_s``).
+MODE ``bare``: what the window waits for at the least: import torch, load the data and
+    build the same trainer, then ``@@{"event": "ready"}``.
 MODE ``live``: the real window, offscreen, with its own worker and frame timer.  Commands
     arrive on stdin as JSON lines, results leave on stdout as ``@@``-prefixed JSON lines:
       {"cmd": "run", "seconds": S, "warmup": W}   train S s (after W s) and report
       {"cmd": "soak", "seconds": S, "every": E}   train S s, report every E s
+      {"cmd": "switch", "action": A}              dataset:SOURCE, dequantizer:NAME or reset:
+                                                  seconds until the new run's first frame
       {"cmd": "quit"}
 MODE ``headless``: the same trainer (built and threaded as the worker builds it) in a
     plain loop; accepts ``run`` and ``quit``.
@@ -41,6 +48,16 @@ def rss_mb() -> float:
     return read() + sum(read(child.pid) for child in multiprocessing.active_children())
 
 
+def rss_by_process_mb() -> dict[str, float]:
+    """The window's process and the training process(es) apart, in MB."""
+    import multiprocessing
+
+    from benchmarks.perf_stats import rss_mb as read
+
+    return {"rss_window_mb": read(),
+            "rss_training_mb": sum(read(child.pid) for child in multiprocessing.active_children())}
+
+
 def thread_cpu_s() -> dict[str, float]:
     """CPU seconds of every thread of this process by thread name (Linux /proc; {} elsewhere).
     Qt names a QThread's OS thread after its objectName (the worker: vdq-training-worker)."""
@@ -70,7 +87,7 @@ def cpu_fractions(before: dict, after: dict, seconds: float) -> dict[str, float]
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.perf_probe")
-    parser.add_argument("mode", choices=("startup", "live", "headless"))
+    parser.add_argument("mode", choices=("startup", "ready", "bare", "live", "headless"))
     parser.add_argument("--data", default="builtin:bimodal")
     parser.add_argument("--dequantizer", default="variational")
     parser.add_argument("--seed", type=int, default=0)
@@ -97,6 +114,37 @@ def startup(args) -> int:
     from vdq_gui.app.main import main
 
     return main([args.data, "--dequantizer", args.dequantizer, "--size", args.size])
+
+
+# == ready: launch -> a model on screen ================================================
+def ready(args) -> int:
+    from vdq_gui.app import window as window_module
+
+    original = window_module.MainWindow.draw
+
+    def draw(self, snapshot):
+        original(self, snapshot)
+        if self.actions["play"].isEnabled():  # every snapshot drawn is of a built model
+            emit(event="ready", step=snapshot.step, torch_in_window="torch" in sys.modules,
+                 learning_rate=self.controls.learning_rate.value(), process_s=time.perf_counter() - STARTED)
+            sys.stdout.flush()
+            os._exit(0)  # the training process sees its pipe close and ends
+
+    window_module.MainWindow.draw = draw
+    from vdq_gui.app.main import main
+
+    return main([args.data, "--dequantizer", args.dequantizer, "--size", args.size])
+
+
+def bare(args) -> int:
+    import torch  # noqa: F401 - the point: what importing torch and building costs
+
+    from vdq_gui.data.loaders import load_data
+    from vdq_gui.training.loop import RunSpec, build_trainer
+
+    build_trainer(RunSpec(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed))
+    emit(event="ready", process_s=time.perf_counter() - STARTED)
+    return 0
 
 
 # == live ==============================================================================
@@ -188,6 +236,8 @@ class LiveProbe:
             self._run(float(request["seconds"]), float(request.get("warmup", 1.0)))
         elif cmd == "soak":
             self._soak(float(request["seconds"]), float(request.get("every", 30.0)))
+        elif cmd == "switch":
+            self._switch(str(request["action"]))
         elif cmd == "scrub":
             self._scrub(int(request.get("moves", 40)))
         elif cmd == "quit":
@@ -214,6 +264,24 @@ class LiveProbe:
         self.QtCore.QTimer.singleShot(int(warmup * 1000), begin)
         self.QtCore.QTimer.singleShot(int((warmup + seconds) * 1000), end)
 
+    def _switch(self, action: str) -> None:
+        """Switch as the user does (no question asked: ask_before_reset is off) and time it
+        to the first frame of the new run (the window drops every picture of the old one)."""
+        what, _, argument = action.partition(":")
+        started = time.perf_counter()
+        window = self.window
+
+        def drawn(step: int) -> None:
+            window.frame_drawn.disconnect(drawn)
+            emit(event="switch", action=action, seconds=time.perf_counter() - started, step=step)
+
+        window.frame_drawn.connect(drawn)
+        if what == "dataset":
+            window.load_source(argument)
+        elif what == "dequantizer":
+            window.apply_spec(window.spec.with_changes(dequantizer=argument), "switch")
+        else:
+            window.apply_spec(window.spec, "Reset")
     def _scrub(self, moves: int) -> None:
         """Slider moves through the timeline while training goes on: each from the move
         to the window painted (the moment drawn synchronously, then a forced repaint);
@@ -254,7 +322,8 @@ class LiveProbe:
         state = {"step": self._steps(), "t": started}
         self._clear()
         self._play(True)
-        emit(event="soak", t=0.0, step=state["step"], rss_mb=rss_mb(), steps_per_s=0.0, frames_per_second=0.0)
+        emit(event="soak", t=0.0, step=state["step"], rss_mb=rss_mb(), steps_per_s=0.0, frames_per_second=0.0,
+             **rss_by_process_mb())
         timer = self.QtCore.QTimer(self.window)
         timer.setInterval(int(every * 1000))
 
@@ -264,7 +333,7 @@ class LiveProbe:
             stats.pop("tick_intervals_ms")
             steps = self._steps()
             emit(event="soak", t=now - started, step=steps, rss_mb=rss_mb(),
-                 steps_per_s=(steps - state["step"]) / (now - state["t"]), **stats)
+                 steps_per_s=(steps - state["step"]) / (now - state["t"]), **rss_by_process_mb(), **stats)
             state.update(step=steps, t=now)
             self._clear()
             if now - started >= seconds - 1e-3:
@@ -385,4 +454,5 @@ STARTED = time.perf_counter()
 
 if __name__ == "__main__":
     arguments = parse_args()
-    sys.exit({"startup": startup, "live": live, "headless": headless}[arguments.mode](arguments))
+    sys.exit({"startup": startup, "ready": ready, "bare": bare, "live": live,
+              "headless": headless}[arguments.mode](arguments))

@@ -23,6 +23,8 @@ TARGETS: dict[str, tuple[str, float, str, str]] = {
     "timeline_mb_per_hour": ("<=", 200.0, "MB", "timeline memory after one hour, extrapolated"),
     "snapshot_ms": ("<=", 10.0, "ms", "inspect.snapshot, 1-D, K = 256 (median)"),
     "startup_s": ("<=", 3.0, "s", "process start to first window paint (median)"),
+    "time_to_ready_vs_bare_ratio": ("<=", 1.2, "", "launch to a model on screen / bare torch + trainer"),
+    "switch_s": ("<=", 1.0, "s", "dataset / dequantizer switch or Reset to the new run's first frame"),
     "rss_growth_mb": ("<=", 50.0, "MB", "RSS growth over 20 min training with the window open"),
     # Quick runs only: the 20-minute figure extrapolated from a short run (never rss_growth_mb).
     "rss_growth_mb_extrapolated": ("<=", 50.0, "MB", "EXTRAPOLATED to 20 min from a short run"),

@@ -16,7 +16,8 @@ from benchmarks.perf_gui import rss_from_runs
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC_KEYS = ("headless_vs_bare_steps_ratio", "live_vs_headless_steps_ratio", "frame_interval_p99_ms",
-             "frames_per_second", "snapshot_ms", "startup_s", "rss_growth_mb")
+             "frames_per_second", "snapshot_ms", "startup_s", "time_to_ready_s", "time_to_ready_vs_bare_ratio",
+             "switch_s", "rss_growth_mb")
 
 
 def test_alternate_swaps_the_order_every_pair_and_takes_the_median():
@@ -66,7 +67,7 @@ def test_smoke_run_writes_every_key(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     done = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--json", str(out)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(out.read_text())
     for key in SPEC_KEYS:
@@ -81,3 +82,24 @@ def test_smoke_run_writes_every_key(tmp_path):
     live = result["details"]["live"]
     assert live["live_runs"] and live["ticks"] > 0 and live["ratios"]
     assert result["details"]["startup"]["torch_imported_before_first_paint"] in (True, False)
+
+
+def test_soak_summary_reports_both_processes_and_first_against_last_minute():
+    from benchmarks.perf_gui import soak_summary
+
+    samples = [{"t": 30.0 * i, "step": 100 * i, "rss_mb": 800.0 + i, "rss_window_mb": 500.0 + 0.5 * i,
+                "rss_training_mb": 300.0 + 0.5 * i, "steps_per_s": 10.0 if i <= 2 else 8.0,
+                "frames_per_second": 30.0 if i <= 2 else 25.0, "tick_p99_ms": 40.0} for i in range(9)]
+    out = soak_summary(samples)
+    assert out["rss_growth_mb"] == 8.0
+    assert out["rss_window_growth_mb"] == 4.0 and out["rss_training_growth_mb"] == 4.0
+    assert out["frames_per_second_first_minute"] == 30.0 and out["frames_per_second_last_minute"] == 25.0
+    assert out["steps_per_s_first_minute"] == 10.0 and out["steps_per_s_last_minute"] == 8.0
+
+
+def test_soak_command_line_defaults_to_an_hour_of_digits():
+    from benchmarks.soak import parse_args
+
+    args = parse_args([])
+    assert (args.minutes, args.data, args.dequantizer) == (60.0, "builtin:digits", "variational")
+    assert parse_args(["--minutes", "2", "--data", "builtin:bimodal"]).minutes == 2.0

@@ -112,3 +112,22 @@ def test_the_window_argument_ranges_are_the_boxes_ranges():
     assert main_module.LEARNING_RATE_RANGE == controls.LEARNING_RATE_RANGE
     assert main_module.BATCH_SIZE_MAX == controls.BATCH_SIZE_MAX
     assert main_module.SEED_MAX == controls.SEED_MAX
+
+
+def test_the_process_started_before_qt_is_handed_once_to_the_run_it_builds(qtbot):
+    from vdq_gui.app.main import worker_factory
+    from vdq_gui.data.loaders import load_data
+    from vdq_gui.training.loop import RunSpec
+
+    spec = RunSpec.of(load_data("builtin:bimodal"), dequantizer="variational")
+    make = worker_factory("process", spec)
+    other = make(spec.with_changes(dequantizer="uniform"))  # another run: spawns its own later
+    mine = make(spec.with_changes())  # the window's copy of the same run (as in compare mode)
+    again = make(spec)
+    try:
+        assert other._started is None and again._started is None
+        assert mine._started is not None and mine._started.process.is_alive()
+    finally:
+        mine._started.close()
+    for worker in (other, mine, again):
+        worker.deleteLater()

@@ -147,3 +147,39 @@ def test_the_data_of_runs_that_cannot_come_back_is_let_go(make_worker):
         assert worker.wait_idle(10)
     assert worker.spec.dequantizer == "d"
     assert sorted(worker._specs) == [4]  # only the run on screen is kept
+
+
+def test_a_process_started_before_the_window_is_used_and_sends_the_first_picture(qtbot):
+    from vdq_gui.training.prestart import start_training_process
+
+    spec = RunSpec.of(DATA, dequantizer="fake")
+    started = start_training_process(spec, fakes.build, fakes.inspect)
+    worker = ProcessTrainingWorker(spec, build=fakes.build, inspect=fakes.inspect, started=started)
+    pictures = []
+    original = worker.slot.put
+    worker.slot.put = lambda snapshot, generation: pictures.append(worker.trainer) or original(snapshot, generation)
+    try:
+        worker.start()
+        assert wait_for(lambda: worker.trainer is not None, START_S) and worker.wait_idle(START_S)
+        assert worker.process is started.process  # no second process was spawned
+        assert pictures[0] is None  # step 0 reached the slot from the process, before any replica
+        worker.step(3)
+        assert worker.wait_idle(10) and worker.trainer.step_count == 3
+    finally:
+        worker.shutdown()
+    assert not started.process.is_alive()
+
+
+def test_a_process_started_for_another_run_is_stopped_and_replaced(qtbot):
+    from vdq_gui.training.prestart import start_training_process
+
+    started = start_training_process(RunSpec.of(DATA, dequantizer="fake"), fakes.build, fakes.inspect)
+    worker = ProcessTrainingWorker(RunSpec.of(DATA, dequantizer="slow"), build=fakes.build, inspect=fakes.inspect,
+                                   started=started)
+    try:
+        worker.start()
+        assert wait_for(lambda: worker.trainer is not None, START_S) and worker.wait_idle(START_S)
+        assert worker.process is not started.process and not started.process.is_alive()
+        assert worker.spec.dequantizer == "slow"
+    finally:
+        worker.shutdown()

@@ -4,8 +4,10 @@ With no DATA the window opens on the built-in bimodal 1-D data, ready to train.
 ``--auto-start --after-steps N --screenshot PATH`` trains N steps, saves a PNG of the whole
 window and exits 0 (works offscreen: QT_QPA_PLATFORM=offscreen).
 
-Start-up is ordered for a fast first paint: only Qt, pyqtgraph and numpy are imported
-before the window shows; torch is imported and the model built by the training process (or worker thread).
+Start-up is ordered for a model on screen soon: the data is read (numpy only), then the
+training process is started, so that it imports torch and builds the model while this
+process imports Qt and builds the window (``vdq_gui.training.prestart``); it sends the
+first picture itself.  Only Qt, pyqtgraph and numpy are imported before the window shows.
 """
 
 from __future__ import annotations
@@ -122,6 +124,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vdq-gui: {args.data}: {error}", file=sys.stderr)
         return 2
 
+    from vdq_gui.training.loop import RunSpec
+
+    spec = RunSpec.of(data, dequantizer=args.dequantizer, seed=args.seed,
+                   learning_rate=args.learning_rate, batch_size=args.batch_size)
+    # Before Qt: the training process of the (first) run starts now.
+    first = spec.with_changes(dequantizer=args.compare[0]) if args.compare else spec
+    factory = worker_factory(args.worker, first)
+
     from PySide6 import QtCore, QtWidgets
 
     from vdq_gui.app import style
@@ -131,11 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("vdq-gui")
 
     from vdq_gui.app.window import MainWindow
-    from vdq_gui.training.loop import RunSpec
 
-    spec = RunSpec.of(data, dequantizer=args.dequantizer, seed=args.seed,
-                   learning_rate=args.learning_rate, batch_size=args.batch_size)
-    window = MainWindow(spec, compare=args.compare, worker_factory=worker_factory(args.worker))
+    window = MainWindow(spec, compare=args.compare, worker_factory=factory)
     window.resize(*args.size)
     if args.presentation:
         window.actions["presentation"].setChecked(True)
@@ -155,14 +162,33 @@ def main(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
-def worker_factory(kind: str):
+def worker_factory(kind: str, spec=None):
+    """The window's worker class; for the process worker with ``spec``, the training
+    process is started at once and handed to the worker the window makes for ``spec``."""
     if kind == "thread":
         from vdq_gui.app.worker import TrainingWorker
 
         return TrainingWorker
-    from vdq_gui.app.process_worker import ProcessTrainingWorker
+    if spec is None:
+        from vdq_gui.app.process_worker import ProcessTrainingWorker
 
-    return ProcessTrainingWorker
+        return ProcessTrainingWorker
+    from vdq_gui.training.prestart import start_training_process
+
+    try:
+        waiting = [start_training_process(spec)]
+    except Exception:  # the worker tries again (and reports it) when the window starts it
+        waiting = []
+
+    def make(worker_spec, parent=None, **options):
+        from vdq_gui.app.process_worker import ProcessTrainingWorker
+
+        # Handed once, to the worker of the run it builds; any other worker (another run,
+        # a later session's) spawns its own process.
+        started = waiting.pop() if waiting and waiting[0].builds(worker_spec, 0) else None
+        return ProcessTrainingWorker(worker_spec, parent, started=started, **options)
+
+    return make
 
 
 def close_on_ctrl_c(window) -> None:

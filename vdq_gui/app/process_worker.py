@@ -17,13 +17,12 @@ If the training process dies (killed, out of memory), the relay says so through
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from typing import Callable
 
 from vdq_gui.app.worker_base import PictureSlot, SignalHooks, TrainingWorkerBase, picture, register
-from vdq_gui.training import remote
 from vdq_gui.training.loop import RunSpec, build_trainer, deliver, inspect_trainer, limit_torch_threads
+from vdq_gui.training.prestart import StartedProcess, start_training_process
 
 POLL_S = 0.05  # how often the relay looks at its stop flag while the pipe is quiet
 JOIN_S = 10.0  # how long a stopping training process may take to finish its step
@@ -51,10 +50,12 @@ class _RelayHooks(SignalHooks):
 class ProcessTrainingWorker(TrainingWorkerBase):
 
     def __init__(self, spec: RunSpec, parent=None, build: Callable = build_trainer,
-                 inspect: Callable = inspect_trainer, threads: int | None = None):
+                 inspect: Callable = inspect_trainer, threads: int | None = None,
+                 started: StartedProcess | None = None):
         super().__init__(parent)
         self.setObjectName("vdq-training-relay")
         self.build, self.inspect, self.threads = build, inspect, threads
+        self._started = started  # a process vdq-gui started before the window (training.prestart)
         self.slot = PictureSlot()
         self.process = None
         self._stop = threading.Event()
@@ -144,7 +145,6 @@ class ProcessTrainingWorker(TrainingWorkerBase):
 
     # == the relay (this thread) ========================================================
     def run(self) -> None:  # noqa: D401 - QThread's name
-        limit_torch_threads(1)  # inspection only: never compete with painting for cores
         while not self._stop.is_set():
             ended = self._serve_one_process()
             if ended is None:
@@ -160,22 +160,20 @@ class ProcessTrainingWorker(TrainingWorkerBase):
     def _serve_one_process(self) -> str | None:
         """Start a training process and relay until told to stop (None) or until the
         process dies (a sentence saying how)."""
-        context = multiprocessing.get_context("spawn")  # fork is unsafe with Qt's threads
-        conn, child_conn = context.Pipe()
         with self._lock:
             generation = self._generation
             spec = self._specs[generation]
             self._outbox = [m for m in self._outbox if m[0] != "reset"]  # the start builds it
-        self.process = context.Process(target=remote.serve, name="vdq-training",
-                                       args=(child_conn, spec, self.build, generation, self.threads),
-                                       daemon=True)
+        started, self._started = self._started, None
+        if started is not None and not started.builds(spec, generation):
+            started.close()  # it builds a run the window no longer wants
+            started = None
         try:
-            self.process.start()
+            started = started or start_training_process(spec, self.build, self.inspect, generation, self.threads)
         except Exception as error:  # e.g. out of memory: say so, keep the window alive
             return (f"it could not start: {type(error).__name__}: {error}; "
                     "vdq-gui --worker thread trains without a separate process")
-        finally:
-            child_conn.close()
+        self.process, conn = started.process, started.conn
         with self._lock:
             self._conn = conn
             # The new process counts commands from 0: from its first, the outbox.
@@ -229,6 +227,10 @@ class ProcessTrainingWorker(TrainingWorkerBase):
 
     # -- messages from the training process -------------------------------------------
     def _handle(self, *message) -> None:
+        if message[0] == "picture":  # a new model's first picture, made by the training process
+            _, generation, snapshot = message
+            self.slot.put(snapshot, generation)
+            return
         deliver(self._hooks, message)
 
     def _on_idle(self, command_count: int) -> None:
@@ -241,6 +243,11 @@ class ProcessTrainingWorker(TrainingWorkerBase):
 
     def _on_state(self, generation: int, trainer_generation: int, steps_per_s: float, state: dict) -> None:
         if trainer_generation != self._replica_generation:
+            if self._replica is None:
+                # torch's first use in this process, once the training process has sent the
+                # first picture (importing it sooner would slow that process's own import):
+                # inspection only, never competing with painting for cores.
+                limit_torch_threads(1)
             self._replica = self.build(self._specs[trainer_generation])
             self._replica_generation = trainer_generation
             with self._lock:  # older runs can never come back: let their data go

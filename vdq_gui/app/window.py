@@ -27,6 +27,7 @@ from vdq_gui.app.timeline import Moment
 from vdq_gui.data.builtin import builtin_names
 from vdq_gui.data.dataset import DataError, DiscreteData
 from vdq_gui.data.loaders import load_data
+from vdq_gui.training.defaults import default_setting
 from vdq_gui.training.loop import RunSpec
 
 __all__ = ["FRAME_INTERVAL_MS", "MainWindow", "dropped_path"]
@@ -211,6 +212,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def start(self) -> None:
         """Start the workers (they build the trainers off the GUI thread) and the frames."""
         self.session.set_speed(self.controls.speed_steps_per_s())
+        if self.last_snapshot is None:  # what the seconds before the first picture are for
+            self._show_banner("Building the model: importing torch…")
         self.session.start()
 
     @QtCore.Slot()
@@ -334,6 +337,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls.dequantizer.setToolTip("View ▸ Compare… chooses the runs" if compare
                                              else self.controls.dequantizer.toolTip())
         self.controls.show_seed(self.spec.seed)
+        # The real settings from the first paint (the model's own arrive with its pictures).
+        self.controls.show_settings(default_setting(data.kind, "learning_rate", self.spec.config.learning_rate),
+                                    default_setting(data.kind, "batch_size", self.spec.config.batch_size))
         self.status.show_dataset(data.describe())
         deq = " vs ".join(names) if compare else f"{self.spec.dequantizer} dequantization"
         self.setWindowTitle(f"vdq-gui: {label} ({deq})")

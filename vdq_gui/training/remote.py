@@ -15,7 +15,9 @@ Messages, GUI process -> training process: (command, *arguments) for a command o
 ``loop.COMMANDS``.  Training process -> GUI process: (hook, *arguments) for a hook of
 ``loop.HOOKS`` with the arguments of that ``LoopHooks`` method, except that "publish"
 carries the trainer's exported state instead of the trainer:
-("publish", state, generation, trainer_generation, steps_per_s).
+("publish", state, generation, trainer_generation, steps_per_s).  One message more, not a
+hook: ("picture", generation, snapshot), the first picture of each new model, made here so
+that the window need not wait for its own torch import (``training.prestart``).
 """
 
 from __future__ import annotations
@@ -25,14 +27,15 @@ import threading
 import traceback
 from typing import Callable
 
-from vdq_gui.training.loop import LoopHooks, RunSpec, TrainingLoop, build_trainer, limit_torch_threads
+from vdq_gui.training.loop import LoopHooks, RunSpec, TrainingLoop, build_trainer, inspect_trainer, limit_torch_threads
 
 
 class PipeHooks(LoopHooks):
     """The loop's news as messages down the pipe (only the loop's thread sends)."""
 
-    def __init__(self, conn):
+    def __init__(self, conn, inspect: Callable = inspect_trainer):
         self.conn = conn
+        self.inspect = inspect
         self._trainer = None
         self._rows_sent = 0
 
@@ -57,6 +60,9 @@ class PipeHooks(LoopHooks):
     def publish(self, trainer, generation: int, trainer_generation: int, steps_per_s: float) -> None:
         if trainer is not self._trainer:  # a new trainer: its replica starts from an empty log
             self._trainer, self._rows_sent = trainer, 0
+            # Its first picture is made here (a few ms, once per model): the window can
+            # draw it before its replica exists, which at start-up waits for torch.
+            self.conn.send(("picture", generation, self.inspect(trainer).with_speed(steps_per_s)))
         state = trainer.export_state(self._rows_sent)
         self.conn.send(("publish", state, generation, trainer_generation, steps_per_s))
         self._rows_sent = state["log_length"]  # every state is delivered, in order
@@ -79,13 +85,13 @@ def read_commands(conn, loop: TrainingLoop) -> None:
 
 
 def serve(conn, spec: RunSpec, build: Callable = build_trainer, generation: int = 0,
-          threads: int | None = None) -> None:
+          threads: int | None = None, inspect: Callable = inspect_trainer) -> None:
     """The training process's main function: train ``spec`` until told to stop."""
     # Ctrl+C in the terminal reaches the whole process group: the window handles it and
     # stops this process in order; dying of it here would be reported as a crash.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_torch_threads(threads)
-    loop = TrainingLoop(spec, PipeHooks(conn), build, generation=generation)
+    loop = TrainingLoop(spec, PipeHooks(conn, inspect), build, generation=generation)
     reader = threading.Thread(target=read_commands, args=(conn, loop), name="vdq-commands", daemon=True)
     reader.start()
     try:

@@ -30,6 +30,7 @@ from vdq_gui.models.density1d import LogisticMixture1D
 from vdq_gui.models.dequantizers import DEQUANTIZERS, make_dequantizer
 from vdq_gui.models.imageflow import ImageFlow
 from vdq_gui.training.config import MAX_IW_SAMPLES, MAX_SEED, TrainConfig, check_learning_rate  # noqa: F401
+from vdq_gui.training.defaults import DEFAULTS
 from vdq_gui.training.history import TrainingLog
 from vdq_gui.training.objective import (OBJECTIVES, R_OBJECTIVES, all_bins_r_loss, bin_bounds_1d, dims_of,
                                         importance_weighted_log_likelihood, nats_to_bpd, negative_bound,
@@ -58,16 +59,7 @@ class _Checkpoint:
     last_metrics: dict = field(default_factory=dict)
 
 
-# Evaluation during training (validation and IW bound for the curves) runs every
-# ``eval_every`` steps on ``eval_examples`` validation examples.  Every 200 steps keeps
-# it near 1.5 % of training time (a 1-D evaluation costs about three variational steps;
-# for images an IW evaluation over many images costs a dozen steps, so it also runs on
-# fewer images); that is still one to five points a second on the curves.  The CLI's
-# final evaluation always uses the whole validation set.
-DEFAULTS = {
-    "1d": {"learning_rate": 1e-2, "batch_size": 512, "eval_every": 200, "eval_examples": 1024},
-    "images": {"learning_rate": 2e-3, "batch_size": 64, "eval_every": 200, "eval_examples": 64},
-}
+# DEFAULTS (per kind of data) live in a torch-free module: the window shows them before torch loads.
 
 
 # r-only steps towards the final, frozen q before vdq-train and the benchmark report (1-D

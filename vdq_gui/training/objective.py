@@ -161,7 +161,7 @@ def bin_bounds_1d(density, dequantizer, levels: int, nodes: int = QUADRATURE_NOD
 
     ``bound`` = E_r[log q(x+u) - log r(u|x)], ``log_mass`` = exact log P(x),
     ``gap`` = log_mass - bound = KL(r(.|x) || q(.|x)) (only a KL when r is a density);
-    also the nodes ``u``, ``log_r`` (K, n) and ``weights`` (n,) of the quadrature.
+    also the nodes ``u``, ``log_r``, ``log_q`` (K, n) and ``weights`` of the quadrature.
     """
     dtype = next(density.parameters()).dtype
     u, log_r, weights = noise_nodes_1d(dequantizer, levels, nodes, dtype)
@@ -170,7 +170,7 @@ def bin_bounds_1d(density, dequantizer, levels: int, nodes: int = QUADRATURE_NOD
     bound = ((log_q - log_r) * weights).sum(dim=1)
     log_mass = density.log_mass_all()
     return {"bound": bound, "log_mass": log_mass, "gap": log_mass - bound, "u": u, "log_r": log_r,
-            "weights": weights}
+            "log_q": log_q, "weights": weights}
 
 
 def expected_bound_bpd_1d(density, dequantizer, x: torch.Tensor, levels: int) -> tuple[float, float]:

@@ -317,3 +317,17 @@ def test_choosing_a_builtin_from_the_dataset_menu(qtbot, window):
     assert window.last_snapshot.levels == 64
     assert window.controls.dataset.currentText() == "counts"
     assert "counts" in window.status.dataset.text()
+
+
+def test_the_bound_ladder_tab_draws_the_shown_state(qtbot, window):
+    from vdq_gui.app.panels.ladder import ladder_rungs
+
+    train(qtbot, window, 30)
+    plots = window.plots
+    assert plots.bottom_right.currentWidget() is plots.detail
+    plots.bottom_right.setCurrentWidget(plots.ladder)  # drawn at once, from the last moment
+    snap = window.last_snapshot
+    _, bin_gaps, all_gaps, _, _ = ladder_rungs(snap, window.session.selected_bin)
+    np.testing.assert_allclose(np.asarray(plots.ladder.bin_bars.opts["height"], dtype=float), bin_gaps)
+    np.testing.assert_allclose(np.asarray(plots.ladder.all_bars.opts["height"], dtype=float), all_gaps)
+    assert (bin_gaps >= 0).all() and (np.diff(bin_gaps) <= 1e-12).all()

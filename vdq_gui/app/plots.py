@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtWidgets
 from vdq_gui.app import style
 from vdq_gui.app.panels.density import DensityPanel
 from vdq_gui.app.panels.detail import DetailPanel
+from vdq_gui.app.panels.ladder import LadderPanel
 from vdq_gui.app.panels.images import ImageGridPanel
 from vdq_gui.app.panels.interaction import Throttle, hurry_all
 from vdq_gui.app.panels.loss import LossPanel
@@ -122,6 +123,15 @@ class PlotArea(QtWidgets.QWidget):
         self.noise_column = PanelColumn(NoiseMapPanel)
         self.loss = LossPanel()
         self.detail = DetailPanel()
+        self.ladder = LadderPanel()
+        # The selected bin up close and the bound ladder share the bottom right: both are
+        # about one bin, and a lecturer shows one at a time.
+        self.bottom_right = QtWidgets.QTabWidget()
+        self.bottom_right.setDocumentMode(True)
+        self.bottom_right.addTab(self.detail, "Selected bin")
+        self.bottom_right.addTab(self.ladder, "Bound ladder")
+        self.bottom_right.setTabToolTip(1, "exact −log P(x) ≤ IW-64 ≤ IW-16 ≤ IW-4 ≤ ELBO, as gaps above the exact value")
+        self.bottom_right.currentChanged.connect(self._on_tab_changed)
         self.top_left = QtWidgets.QStackedWidget()
         self.top_left.addWidget(self.density)
         self.top_left.addWidget(self.image_column)
@@ -134,7 +144,7 @@ class PlotArea(QtWidgets.QWidget):
         grid.addWidget(self.top_left, 0, 0)
         grid.addWidget(self.noise_column, 0, 1)
         grid.addWidget(self.loss, 1, 0)
-        grid.addWidget(self.detail, 1, 1)
+        grid.addWidget(self.bottom_right, 1, 1)
         for i in (0, 1):
             grid.setRowStretch(i, 1)
             grid.setColumnStretch(i, 1)
@@ -167,7 +177,8 @@ class PlotArea(QtWidgets.QWidget):
 
     @property
     def panels(self) -> tuple:
-        return (self.density, *self.image_column.panels, *self.noise_column.panels, self.loss, self.detail)
+        return (self.density, *self.image_column.panels, *self.noise_column.panels, self.loss, self.detail,
+                self.ladder)
 
     @QtCore.Slot()
     def rebuild(self) -> None:
@@ -233,6 +244,11 @@ class PlotArea(QtWidgets.QWidget):
         for panel, snapshot in zip(self.noise_panels, snapshots):
             self._draw_one(panel, snapshot)
         self._draw_shared(self.detail, snapshots, compare)
+        if self.bottom_right.currentWidget() is self.ladder:  # hidden: no work
+            # One run's ladder; in compare mode the first that is a bound (``none`` is not).
+            shown = next((i for i, s in enumerate(snapshots) if s.is_bound), 0)
+            self.ladder.set_run_label(self.session.runs[shown].name if compare else "")
+            self._draw_one(self.ladder, snapshots[shown])
         self._draw_shared(self.loss, snapshots, compare)
         self.loss.set_marker(None if moment.live else moment.step)
         self.last_moment = moment
@@ -282,6 +298,13 @@ class PlotArea(QtWidgets.QWidget):
         for panel in (self.loss, self.detail, self.density):
             self._drawn.pop(panel, None)
         self.draw(self.last_moment)
+
+    @QtCore.Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        """The tab just shown was not drawn while hidden: draw it now."""
+        if self.last_moment is not None:
+            self._drawn.pop(self.ladder, None)
+            self.draw(self.last_moment)
 
     # == interaction ====================================================================
     @QtCore.Slot(int)

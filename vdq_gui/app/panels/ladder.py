@@ -80,6 +80,10 @@ class LadderPanel(PlotPanel):
         self._names: list[str] = []
         self.set_font_scale(1.0)
 
+    def set_run_label(self, name: str) -> None:
+        """In compare mode the ladder is one run's: say whose."""
+        self.header.title.setText(f"Bound ladder — {name}" if name else "Bound ladder")
+
     def set_selected_bin(self, level: int) -> None:
         self.selected = int(level)
         if self._snapshot is not None:

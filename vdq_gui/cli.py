@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from vdq_gui.models.names import DEFAULT_DEQUANTIZER, DEQUANTIZERS
+
 EXIT_BAD_INPUT = 2
 
 
@@ -56,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", required=True, help="a file or folder, or builtin:NAME (bimodal, counts, digits)")
     add_data_arguments(parser)
     train = parser.add_argument_group("training")
-    train.add_argument("--dequantizer", choices=("none", "uniform", "variational"), default="variational")
+    train.add_argument("--dequantizer", choices=DEQUANTIZERS, default=DEFAULT_DEQUANTIZER)
     train.add_argument("--steps", type=int, default=2000)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--lr", type=float, help="learning rate (default 1e-2 for 1-D, 2e-3 for images)")

@@ -41,17 +41,42 @@ def _trained(name, steps=300):
 
 def _sharp(name, scale, seed):
     levels = 12
-    density = randomise(LogisticMixture1D(levels, components=6), scale=0.5, seed=seed)
+    density = randomise(LogisticMixture1D(levels, components=6), scale=0.2, seed=seed)
     dequantizer = randomise(make_dequantizer(name, "1d", levels), scale=scale, seed=seed + 1)
+    return density, dequantizer, levels
+
+
+def _narrow_variational(log_scales, shift):
+    """A flow whose noise is one narrow bump in every bin: the affine steps' log-scales
+    (soft-clamped at -3 each) stacked, the mixture steps left at the identity."""
+    density, dequantizer, levels = _sharp("variational", 0.0, 11)
+    with torch.no_grad():
+        last = dequantizer.net[-1]
+        last.weight.zero_()
+        last.bias.zero_()
+        dequantizer.gate.fill_(1.0)
+        offsets = [0] + [2 + (i + 1) * (3 * dequantizer.components + 2) - 2 for i in range(dequantizer.layers)]
+        for offset, log_scale in zip(offsets, log_scales):
+            last.bias[offset + 1] = log_scale
+        last.bias[0] = shift
+    return density, dequantizer, levels
+
+
+def _widest_logit_normal():
+    density, dequantizer, levels = _sharp("logit-normal", 1.0, 9)
+    with torch.no_grad():
+        dequantizer.table[:, 1] = 20.0  # sigma at its clamp (20): r piles up at both ends of the bin
     return density, dequantizer, levels
 
 
 CASES = {
     "trained variational": lambda: _trained("variational"),
     "trained logit-normal": lambda: _trained("logit-normal"),
-    "sharp variational": lambda: _sharp("variational", 1.0, 3),
-    "sharper variational": lambda: _sharp("variational", 2.0, 5),
+    "random variational": lambda: _sharp("variational", 0.15, 3),
+    "narrow variational (u std 0.01)": lambda: _narrow_variational([-20.0], 1.5),
+    "narrowest variational (u std 6e-5)": lambda: _narrow_variational([-20.0, -20.0, -20.0], -2.0),
     "sharp logit-normal": lambda: _sharp("logit-normal", 2.0, 7),
+    "widest logit-normal": _widest_logit_normal,
 }
 
 
@@ -62,9 +87,10 @@ def models(request):
     return density, dequantizer, levels, dense_grid_gaps(density, dequantizer, levels)
 
 
-@pytest.mark.parametrize("nodes", [snapshot_nodes(256), 128])
+@pytest.mark.parametrize("nodes", ["snapshot at K=256", 128])
 def test_quadrature_matches_a_dense_grid_in_every_bin(models, nodes):
     density, dequantizer, levels, reference = models
+    nodes = snapshot_nodes(256, dequantizer) if isinstance(nodes, str) else nodes
     gaps = bin_bounds_1d(density, dequantizer, levels, nodes=nodes)["gap"] / LN2
     assert (gaps - reference).abs().max().item() < TOLERANCE_BITS
     assert (gaps >= -TOLERANCE_BITS).all(), "a KL is never negative beyond the quadrature's error"
@@ -72,7 +98,8 @@ def test_quadrature_matches_a_dense_grid_in_every_bin(models, nodes):
 
 def test_quadrature_in_float32_is_as_exact(models):
     density, dequantizer, levels, reference = models
-    gaps = bin_bounds_1d(density.float(), dequantizer.float(), levels, nodes=snapshot_nodes(256))["gap"] / LN2
+    gaps = bin_bounds_1d(density.float(), dequantizer.float(), levels, nodes=snapshot_nodes(256, dequantizer))
+    gaps = gaps["gap"] / LN2
     density.double(), dequantizer.double()
     assert (gaps.double() - reference).abs().max().item() < TOLERANCE_BITS
 

@@ -10,13 +10,17 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from vdq_gui.app import style
 from vdq_gui.app.spinboxes import LogSpinBox, PowerOfTwoSpinBox
+from vdq_gui.models.names import DEQUANTIZERS as DEQUANTIZER_NAMES
 
 OPEN_FILE = "__open_file__"
-DEQUANTIZERS = (
-    ("variational", "variational: r(u|x) is a learned flow (Flow++)"),
-    ("uniform", "uniform: r(u|x) = U(0, 1), fixed"),
-    ("none", "none: u = 0, q fits the integers (not a bound!)"),
-)
+DEQUANTIZER_TIPS = {
+    "variational": "variational: r(u|x) is a learned flow (Flow++)",
+    "logit-normal": "logit-normal: u = sigmoid(mu + sigma eps), one learned mu, sigma per level",
+    "uniform": "uniform: r(u|x) = U(0, 1), fixed",
+    "none": "none: u = 0, q fits the integers (not a bound!)",
+}
+# The registry's dequantizers, richest first; a new one shows up with its name as its tip.
+DEQUANTIZERS = tuple((name, DEQUANTIZER_TIPS.get(name, name)) for name in reversed(DEQUANTIZER_NAMES))
 # Speed slider positions, in steps per second; the last is "as fast as possible".
 SPEEDS = (1, 2, 3, 5, 10, 20, 50, 100, 200, math.inf)
 EXPLANATION = (

@@ -14,6 +14,7 @@ import argparse
 import sys
 
 from vdq_gui.cli import add_data_arguments, data_options
+from vdq_gui.models.names import DEFAULT_DEQUANTIZER, DEQUANTIZERS
 
 DEFAULT_DATA = "builtin:bimodal"
 
@@ -22,7 +23,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="vdq-gui", description="Watch dequantization happen.")
     parser.add_argument("data", nargs="?", default=DEFAULT_DATA,
                         help="a data file or folder, or builtin:NAME (default: %(default)s)")
-    parser.add_argument("--dequantizer", choices=("none", "uniform", "variational"), default="variational")
+    parser.add_argument("--dequantizer", choices=DEQUANTIZERS, default=DEFAULT_DEQUANTIZER)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--learning-rate", "--lr", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)

@@ -289,3 +289,12 @@ class NormalBase:
     def from_logit(s: torch.Tensor) -> torch.Tensor:
         """F^-1(sigmoid(s)), from the smaller tail on each side (no cancellation near v = 1)."""
         return torch.where(s > 0, -torch.special.ndtri(torch.sigmoid(-s)), torch.special.ndtri(torch.sigmoid(s)))
+
+    @staticmethod
+    def cdf(eps: torch.Tensor) -> torch.Tensor:
+        return torch.special.ndtr(eps)
+
+    @staticmethod
+    def from_tails(lower: torch.Tensor, upper: torch.Tensor) -> torch.Tensor:
+        """F^-1(v) from v = ``lower`` and 1 - v = ``upper``, reading the smaller one."""
+        return torch.where(lower < 0.5, torch.special.ndtri(lower), -torch.special.ndtri(upper))

@@ -14,6 +14,8 @@ whose gap is KL(r(u|x) || q(u|x)).
 - ``variational``: r is a conditional flow (Flow++, Ho et al. 2019): base noise, flow
   layers whose parameters depend on x, then a sigmoid onto (0, 1).  See
   ``noiseflow1d`` and ``noiseflow_image`` for the two conditional flows.
+- ``logit-normal``: u = sigmoid(mu(x) + sigma(x) eps), one (mu, sigma) per level
+  (Hoogeboom et al. 2020); see ``logitnormal``.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from __future__ import annotations
 import torch
 
 from vdq_gui.models.dequantizer_base import Dequantizer
+from vdq_gui.models.logitnormal import LogitNormalDequantizer
+from vdq_gui.models.names import DEQUANTIZERS
 from vdq_gui.models.noiseflow1d import VariationalDequantizer1D
 from vdq_gui.models.noiseflow_image import VariationalDequantizerImage
 
-DEQUANTIZERS = ("none", "uniform", "variational")
+__all__ = ["DEQUANTIZERS", "Dequantizer", "make_dequantizer"]
 
 
 class NoDequantizer(Dequantizer):
@@ -58,6 +62,8 @@ def make_dequantizer(name: str, kind: str, levels: int, image_shape=None, **size
         return NoDequantizer()
     if name == "uniform":
         return UniformDequantizer()
+    if name == "logit-normal":
+        return LogitNormalDequantizer(levels)
     if name == "variational":
         if kind == "1d":
             return VariationalDequantizer1D(levels, **sizes)

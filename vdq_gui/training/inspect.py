@@ -32,6 +32,7 @@ IMAGE_COUNT = 16  # images per grid
 # rare values are not all speckle, few enough that a snapshot stays cheap for 28x28.
 HISTOGRAM_PIXELS = 32768
 HISTOGRAM_CELLS = 32
+SPLIT_RULE_NODES = 64  # snapshot quadrature nodes for dequantizers with a split rule (logit-normal)
 
 
 def _density_on_grid(u_nodes: np.ndarray, log_r: np.ndarray, u_grid: np.ndarray) -> np.ndarray:
@@ -59,12 +60,15 @@ def _noise_density_1d(dequantizer, levels: int, u_grid: np.ndarray) -> np.ndarra
     return _density_on_grid(u_nodes.numpy(), log_r.numpy(), u_grid)
 
 
-def snapshot_nodes(levels: int) -> int:
+def snapshot_nodes(levels: int, dequantizer=None) -> int:
     """Quadrature nodes per bin for a snapshot: about 8k evaluations of q and r in all, so
-    that a snapshot stays within ~10 ms on one core for any K <= 256.  The tanh-sinh rule
-    is within 1e-5 bits per bin from 32 nodes on (tests/training/test_quadrature.py);
-    ``evaluate`` uses 128."""
-    return int(np.clip(8192 // levels, 32, 128))
+    that a snapshot stays within ~10 ms on one core for any K <= 256 (the heatmap reads r
+    at 32-64 more points per bin).  The tanh-sinh rule is within 1e-5 bits per bin from
+    32 nodes on for the flow; the logit-normal's split rule needs 64 (its widest r is the
+    hardest case; its r is cheap).  See tests/training/test_quadrature.py; ``evaluate``
+    uses 128."""
+    nodes = int(np.clip(8192 // levels, 32, 128))
+    return max(nodes, SPLIT_RULE_NODES) if hasattr(dequantizer, "quadrature_split") else nodes
 
 
 def noise_cells(levels: int) -> int:
@@ -122,7 +126,7 @@ def _y_grid(levels: int) -> np.ndarray:
 def inspect_1d(trainer, cells: int | None = None) -> dict:
     density, dequantizer, levels = trainer.density, trainer.dequantizer, trainer.data.levels
     cells = cells or noise_cells(levels)
-    terms = bin_bounds_1d(density, dequantizer, levels, snapshot_nodes(levels))
+    terms = bin_bounds_1d(density, dequantizer, levels, snapshot_nodes(levels, dequantizer))
     u_grid = (np.arange(cells) + 0.5) / cells
     y_grid = _y_grid(levels)
     x = torch.arange(levels, dtype=torch.float32).unsqueeze(1)

@@ -128,9 +128,29 @@ def noise_nodes_1d(dequantizer, levels: int, nodes: int = QUADRATURE_NODES, dtyp
         return zeros, zeros, weights
     if dequantizer.name == "uniform":
         return torch.sigmoid(torch.from_numpy(s)).to(dtype).expand(levels, nodes), zeros, weights
-    eps = dequantizer.base.from_logit(torch.from_numpy(s)).to(next(dequantizer.parameters()).dtype)
-    u, log_r = dequantizer.transform(eps.unsqueeze(0), dequantizer.bin_params().unsqueeze(1))
+    param_dtype = next(dequantizer.parameters()).dtype
+    split = getattr(dequantizer, "quadrature_split", None)
+    if split is None:
+        eps = dequantizer.base.from_logit(torch.from_numpy(s)).to(param_dtype).unsqueeze(0)
+    else:
+        # The integrand has a kink where the noise crosses u = 1/2 (log r holds -log u(1-u)),
+        # as sharp as r is wide: one tanh-sinh panel on each side of it, n/2 nodes each.
+        eps, weights = _split_nodes(dequantizer.base, split().detach().double(), nodes)
+        eps, weights = eps.to(param_dtype), weights.to(dtype)
+    u, log_r = dequantizer.transform(eps, dequantizer.bin_params().unsqueeze(1))
     return u, log_r, weights
+
+
+def _split_nodes(base, eps_split: torch.Tensor, nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-bin nodes (K, n) and weights (K, n): tanh-sinh on [0, v*] and on [v*, 1] in the CDF
+    coordinate, v* = F(eps_split).  Both tails of every v are kept without cancellation."""
+    s, w = (torch.from_numpy(a) for a in tanh_sinh_nodes(max(3, nodes // 2)))
+    below, above = base.cdf(eps_split).unsqueeze(1), base.cdf(-eps_split).unsqueeze(1)  # v*, 1 - v*
+    sig, sig_neg = torch.sigmoid(s), torch.sigmoid(-s)
+    # Lower panel v = v* sig(s): 1 - v = (1 - v*) + v* sig(-s).  Upper: v = v* + (1 - v*) sig(s).
+    lower = base.from_tails(below * sig, above + below * sig_neg)
+    upper = base.from_tails(below + above * sig, above * sig_neg)
+    return torch.cat([lower, upper], dim=1), torch.cat([below * w, above * w], dim=1)
 
 
 @torch.no_grad()
@@ -145,7 +165,7 @@ def bin_bounds_1d(density, dequantizer, levels: int, nodes: int = QUADRATURE_NOD
     u, log_r, weights = noise_nodes_1d(dequantizer, levels, nodes, dtype)
     x = torch.arange(levels, dtype=dtype).unsqueeze(1)
     log_q = density.log_prob(x + u)
-    bound = (log_q - log_r) @ weights
+    bound = ((log_q - log_r) * weights).sum(dim=1)
     log_mass = density.log_mass_all()
     return {"bound": bound, "log_mass": log_mass, "gap": log_mass - bound, "u": u, "log_r": log_r,
             "weights": weights}

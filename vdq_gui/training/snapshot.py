@@ -42,7 +42,7 @@ class Snapshot:
 
     Common to 1-D and image data:
       step, elapsed_s: training steps done and seconds spent training;
-      kind: "1d" or "images"; dequantizer: "none" | "uniform" | "variational";
+      kind: "1d" or "images"; dequantizer: one of models.names.DEQUANTIZERS;
       is_bound: False for "none" (then log q(x) is not a bound on log P(x));
       levels, origin, value_step: K and the map level -> original value
         (origin + level * value_step) for axis labels;

@@ -199,7 +199,8 @@ def uses_path_derivative(dequantizer) -> bool:
     flag = getattr(dequantizer, "path_derivative", None)
     if flag is not None:
         return bool(flag)
-    return type(dequantizer).__name__ == "VariationalDequantizer1D"
+    # Until the dequantizers declare it themselves: both of these use it.
+    return type(dequantizer).__name__ in ("VariationalDequantizer1D", "LogitNormalDequantizer")
 
 
 def log_weights(density, dequantizer, x: torch.Tensor, samples: int,

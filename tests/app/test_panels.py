@@ -176,3 +176,21 @@ def test_loss_panel_hides_the_gap_when_there_is_no_bound(keep):
     panel.draw(snapshot_1d(step=105))
     assert panel.curves["gap"].isVisible() and panel.plot.getAxis("right").isVisible()
     assert "gap" in panel.header.legend.text()
+
+
+def test_noise_map_draws_bins_without_training_data_apart(keep):
+    from dataclasses import replace
+
+    panel = make(keep, NoiseMapPanel)
+    snap = snapshot_1d()
+    counts = np.full(snap.levels, 7)
+    counts[[0, 5]] = 0
+    snap = replace(snap, train_counts=counts)
+    panel.draw(snap)
+    _, seen = panel.gap_bars.getData()
+    _, unseen = panel.unseen_bars.getData()
+    np.testing.assert_array_equal(unseen[[0, 5]], snap.gap_per_bin[[0, 5]])
+    assert (seen[[0, 5]] == 0).all() and (unseen[counts > 0] == 0).all()
+    np.testing.assert_array_equal(seen[counts > 0], snap.gap_per_bin[counts > 0])
+    assert "no&nbsp;training&nbsp;data" in panel.header.legend.text()
+    assert "no training data here" in panel._describe_gap(5.5, 0.0)

@@ -18,6 +18,7 @@ NOISE = "#E69F00"       # orange: the dequantizer r(u|x)
 UNIFORM = "#7F7F7F"     # grey: the uniform reference
 POSTERIOR = "#009E73"   # green: the exact posterior q(u|x)
 GAP = "#CC79A7"         # reddish purple: the gap KL(r || q)
+UNSEEN = "#999999"      # grey: a bin the training split never shows
 EXACT = "#000000"       # black: the exact -log P(x)
 IW = "#009E73"          # green: the importance-weighted bound
 VAL = "#E69F00"         # orange: validation bound

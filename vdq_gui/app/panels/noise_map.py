@@ -20,6 +20,7 @@ from vdq_gui.app.panels.interaction import AutoFit, BinBand, ClickToBin, CornerT
 
 CAPTION = "one column per bin; uniform noise = 1"
 LEGEND = [("band", "#21918c", "colour: noise density r(u|x)"), ("bar", style.GAP, "gap KL(r ‖ q) per bin")]
+UNSEEN_ENTRY = ("bar", style.UNSEEN, "bin with no training data")
 TOOLTIP = ("Each column is one bin x; going up is the noise u in [0, 1) added to it, "
            "coloured by the density r(u|x) (uniform = 1).\nThe bars below are how far r is "
            "from the model's exact posterior q(u|x): the gap of the bound, per bin.\n"
@@ -72,8 +73,7 @@ class NoiseMapPanel(PlotPanel):
         carry their own ticks)."""
         self.compact, self._compact_legend, self._compact_axis = compact, legend, axis
         self.header.caption.setVisible(not compact)
-        full = LEGEND[:1] if self._kind == "images" else LEGEND
-        self.header.set_legend(full if legend or not compact else [])
+        self.header.set_legend(self._legend() if legend or not compact else [])
         show_axis = not compact or (axis and not self._gap_shown)
         # (setLabel shows the axis again: it comes first.)
         self.heat.setLabel("bottom", "pixel value x" if self._kind == "images" else "x (data value)")
@@ -104,10 +104,14 @@ class NoiseMapPanel(PlotPanel):
         self.gap.setLabel("bottom", "")
         self.gap.getAxis("bottom").setStyle(showValues=True)
         self.gap_bars = FastCurve(style.pen(style.GAP, 1.2), style.brush(style.GAP, 150), bars=True)
+        # Bins the training split never shows: a learned r gets no gradient there and keeps
+        # what it started with (amortisation's blind spot), so their gaps are drawn apart.
+        self.unseen_bars = FastCurve(style.pen(style.UNSEEN, 1.2), style.brush(style.UNSEEN, 150), bars=True)
         self.gap_selection = BinBand(pg.mkBrush(*style.SELECTION))
         self.gap_selection.setZValue(-10)
         self.gap.addItem(self.gap_selection)
         self.gap.getViewBox().addItem(self.gap_bars, ignoreBounds=True)
+        self.gap.getViewBox().addItem(self.unseen_bars, ignoreBounds=True)
         self.gap_note = CornerText(self.gap, color=style.WARNING)
 
     def _show_gap_plot(self, visible: bool) -> None:
@@ -147,13 +151,26 @@ class NoiseMapPanel(PlotPanel):
     def _show_gaps(self, snapshot, refit: bool) -> None:
         gaps = snapshot.gap_per_bin
         finite = np.isfinite(gaps)
-        self.gap_bars.setData(self._bin_edges, np.where(finite, gaps, 0.0))
+        shown = np.where(finite, gaps, 0.0)
+        counts = snapshot.train_counts
+        unseen = (counts == 0) if counts is not None and counts.shape == gaps.shape else np.zeros(gaps.shape, bool)
+        self.gap_bars.setData(self._bin_edges, np.where(unseen, 0.0, shown))
+        self.unseen_bars.setData(self._bin_edges, np.where(unseen, shown, 0.0))
+        if bool(unseen.any()) != self._unseen:  # the legend names grey bars only when there are some
+            self._unseen = bool(unseen.any())
+            if self._compact_legend or not self.compact:
+                self.header.set_legend(self._legend())
         if not snapshot.is_bound or not finite.any():
             self.gap_note.set_html("no gap: without noise the objective is not a bound")
         else:
             self.gap_note.set_html("")
         if refit and finite.any():
             self.fit.fit_y(0.0, max(float(np.max(gaps[finite])), 1e-3))
+
+    def _legend(self) -> list:
+        if self._kind == "images":
+            return LEGEND[:1]
+        return LEGEND + [UNSEEN_ENTRY] if getattr(self, "_unseen", False) else LEGEND
 
     def _choose_top_level(self, density: np.ndarray) -> float:
         return choose_top_level(density, self._top_level or MIN_TOP_LEVEL)
@@ -171,7 +188,8 @@ class NoiseMapPanel(PlotPanel):
         self.heat.setLabel("bottom", "pixel value x" if images else "x (data value)")
         self.set_title("Noise per pixel value" if images else "Noise per bin")
         self.header.caption.setText("one column per pixel value; uniform noise = 1" if images else CAPTION)
-        self.header.set_legend(LEGEND[:1] if images else LEGEND)
+        self._unseen = False
+        self.header.set_legend(self._legend())
         # In compare mode a run without a bound (none) gives its gap row to the heatmap;
         # alone, the empty row says why there is no gap.
         self._show_gap_plot(not images and snapshot.gap_per_bin is not None
@@ -236,7 +254,12 @@ class NoiseMapPanel(PlotPanel):
             return None
         column = int(x)
         value = self.gap_axis.value_of(column + 0.5)
-        return f"bin {column}  (x = {value:g})<br>gap KL(r‖q) = {snap.gap_per_bin[column]:.4f} bits"
+        text = f"bin {column}  (x = {value:g})<br>gap KL(r‖q) = {snap.gap_per_bin[column]:.4f} bits"
+        counts = snap.train_counts
+        if counts is not None and column < counts.size:
+            text += ("<br>no training data here: r never learnt this bin" if counts[column] == 0
+                     else f"<br>{int(counts[column]):,} training values")
+        return text
 
 
 def choose_top_level(density: np.ndarray, fallback: float = MIN_TOP_LEVEL) -> float:

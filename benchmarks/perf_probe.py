@@ -120,17 +120,17 @@ def startup(args) -> int:
 def ready(args) -> int:
     from vdq_gui.app import window as window_module
 
-    original = window_module.MainWindow.draw
+    original = window_module.MainWindow._on_moment  # every frame drawn passes here
 
-    def draw(self, snapshot):
-        original(self, snapshot)
-        if self.actions["play"].isEnabled():  # every snapshot drawn is of a built model
-            emit(event="ready", step=snapshot.step, torch_in_window="torch" in sys.modules,
+    def on_moment(self, moment):
+        original(self, moment)
+        if self.actions["play"].isEnabled():  # every picture drawn is of a built model
+            emit(event="ready", step=moment.step, torch_in_window="torch" in sys.modules,
                  learning_rate=self.controls.learning_rate.value(), process_s=time.perf_counter() - STARTED)
             sys.stdout.flush()
             os._exit(0)  # the training process sees its pipe close and ends
 
-    window_module.MainWindow.draw = draw
+    window_module.MainWindow._on_moment = on_moment
     from vdq_gui.app.main import main
 
     return main([args.data, "--dequantizer", args.dequantizer, "--size", args.size])
@@ -142,7 +142,7 @@ def bare(args) -> int:
     from vdq_gui.data.loaders import load_data
     from vdq_gui.training.loop import RunSpec, build_trainer
 
-    build_trainer(RunSpec(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed))
+    build_trainer(RunSpec.of(load_data(args.data), dequantizer=args.dequantizer, seed=args.seed))
     emit(event="ready", process_s=time.perf_counter() - STARTED)
     return 0
 

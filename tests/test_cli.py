@@ -211,7 +211,7 @@ def test_summary_has_validation_and_all_data_figures_with_errors(tmp_path, capsy
     (["--objective", "renyi", "--alpha", "1.5"], "alpha"),
     (["--objective", "kl"], "--objective"),
     (["--r-catch-up", "-1"], "--r-catch-up"),
-    (["--train-samples", "0"], "train_samples"),
+    (["--train-samples", "0"], "--train-samples"),
 ])
 def test_bad_objective_arguments_are_one_error_line(tmp_path, capsys, argv, words):
     assert main(["--data", "builtin:bimodal", "--steps", "1", "--out", str(tmp_path / "x"), *argv]) == 2

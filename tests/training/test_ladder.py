@@ -24,7 +24,7 @@ def test_gaps_equal_the_binomial_closed_form(a, p):
     weights = torch.tensor([p, 1 - p], dtype=torch.float64)
     gaps = iw_gaps(log_rho, weights, (1, 4, 16, 64))[:, 0].numpy()
     expected = [two_point_gap(a, b, p, m) for m in (1, 4, 16, 64)]
-    np.testing.assert_allclose(gaps, expected, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(gaps, expected, rtol=1e-4, atol=3e-6)  # trapezoid step log 2: ~1e-6 nats
 
 
 def test_gaps_fall_with_m_and_vanish_for_an_exact_r():

@@ -31,15 +31,19 @@ import math
 
 import torch
 
-STEP = math.log(2.0) / 2.0  # s-grid step: log 2 = 2 steps, so every power of 2 shares one grid
-S_MIN = -16.0  # below: exp(-t) and phi(t/M)^M agree to ~1e-14 (their difference is ~t^2 Var/2M)
-S_MAX = 42.0  # above: both are 0 unless rho has mass below 1e-17 (then phi^M is still tiny)
+# s-grid step: log 2, so t/M for every power of 2 lands on the grid.  The integrand is
+# analytic in a strip |Im s| < pi/2, so the trapezoid rule's error is about
+# exp(-pi^2 / STEP) ~ 1e-6 nats (checked against closed forms in the tests); a finer step
+# cost a snapshot 19 ms at K = 256 for no visible gain.
+STEP = math.log(2.0)
+S_MIN = -10.0  # below: exp(-t) and phi(t/M)^M differ by ~t^2 Var/2M < 1e-8 Var
+S_MAX = 24.0  # above: phi(t/M)^M is the mass of rho below 1e-9, to the power M: nothing
 
 
-def _log_phi(t: torch.Tensor, log_rho: torch.Tensor, log_weights: torch.Tensor) -> torch.Tensor:
-    """log E[exp(-t rho)] for every bin and every t: (K, T)."""
-    rho = torch.exp(log_rho)  # (K, n)
-    return torch.logsumexp(log_weights.unsqueeze(1) - t.view(1, -1, 1) * rho.unsqueeze(1), dim=2)
+def _phi(t: torch.Tensor, rho: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """E[exp(-t rho)] for every bin and every t: (K, T).  Every term lies in (0, 1], so a
+    plain weighted sum is exact to rounding (no logsumexp: it was most of the cost)."""
+    return torch.einsum("kn,ktn->kt", weights, torch.exp(-t.view(1, -1, 1) * rho.unsqueeze(1)))
 
 
 def iw_gaps(log_rho: torch.Tensor, weights: torch.Tensor, samples: tuple[int, ...]) -> torch.Tensor:
@@ -64,7 +68,7 @@ def iw_gaps(log_rho: torch.Tensor, weights: torch.Tensor, samples: tuple[int, ..
     widest = max(shifts.values())
     # phi on the grid extended downwards by the largest shift: phi(e^s / M) = phi(e^(s - k STEP)).
     s_phi = torch.cat([s[0] - STEP * torch.arange(widest, 0, -1, dtype=torch.float64), s])
-    log_phi = _log_phi(torch.exp(s_phi), log_rho, log_weights)
+    phi = _phi(torch.exp(s_phi), torch.exp(log_rho), torch.exp(log_weights))
     reference = torch.exp(-torch.exp(s))  # exp(-t): the log of 1
     rows = []
     for m in samples:
@@ -72,6 +76,6 @@ def iw_gaps(log_rho: torch.Tensor, weights: torch.Tensor, samples: tuple[int, ..
             rows.append(-(torch.exp(log_weights) * log_rho).sum(dim=1))
             continue
         k = shifts[m]
-        phi_m = torch.exp(m * log_phi[:, widest - k : widest - k + s.numel()])
+        phi_m = phi[:, widest - k : widest - k + s.numel()] ** m
         rows.append(-STEP * (reference - phi_m).sum(dim=1))
     return torch.stack(rows).clamp_min(0.0)  # >= 0 up to rounding (~1e-15)

@@ -164,17 +164,8 @@ def live_vs_headless(pairs: int, seconds: float, warmup: float, data: str = "bui
         headless.expect("ready", timeout=180)
         timeout = seconds + warmup + 60
 
-        def live_side() -> float:
-            live.send(cmd="run", seconds=seconds, warmup=warmup)
-            runs.append(live.expect("run", timeout))
-            return runs[-1]["steps_per_s"]
-
-        def headless_side() -> float:
-            headless.send(cmd="run", seconds=seconds, warmup=warmup)
-            headless_runs.append(headless.expect("run", timeout))
-            return headless_runs[-1]["steps_per_s"]
-
-        result = alternate(live_side, headless_side, pairs)
+        result = alternate(timed_side(live, seconds, warmup, timeout, runs),
+                           timed_side(headless, seconds, warmup, timeout, headless_runs), pairs)
     finally:
         live.close()
         headless.close()
@@ -184,6 +175,17 @@ def live_vs_headless(pairs: int, seconds: float, warmup: float, data: str = "bui
                                      for name in {n for r in headless_runs for n in r.get("thread_cpu", {})}}
     result.update(seconds=seconds, warmup=warmup, case=f"{data}/{dequantizer}", variant=variant)
     return result
+
+
+def timed_side(child, seconds: float, warmup: float, timeout: float, kept: list):
+    """One side of a pair for ``alternate``: the child trains ``seconds`` (after ``warmup``),
+    its report is kept, and its steps/s returned."""
+    def side() -> float:
+        child.send(cmd="run", seconds=seconds, warmup=warmup)
+        kept.append(child.expect("run", timeout))
+        return kept[-1]["steps_per_s"]
+
+    return side
 
 
 def frame_stats(runs: list[dict]) -> dict:
@@ -284,16 +286,8 @@ def compare_vs_headless(pairs: int, seconds: float, warmup: float, data: str = "
         headless.expect("ready", timeout=180)
         timeout = seconds + warmup + 60
 
-        def live_side() -> float:
-            live.send(cmd="run", seconds=seconds, warmup=warmup)
-            runs.append(live.expect("run", timeout))
-            return runs[-1]["steps_per_s"]
-
-        def headless_side() -> float:
-            headless.send(cmd="run", seconds=seconds, warmup=warmup)
-            return headless.expect("run", timeout)["steps_per_s"]
-
-        result = alternate(live_side, headless_side, pairs)
+        result = alternate(timed_side(live, seconds, warmup, timeout, runs),
+                           timed_side(headless, seconds, warmup, timeout, []), pairs)
         headless.close()
         live.send(cmd="scrub", moves=40)
         scrub = live.expect("scrub", timeout=120)

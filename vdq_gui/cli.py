@@ -250,7 +250,7 @@ def evaluate_in_chunks(trainer, x=None, quiet: bool = True) -> dict:
             continue
         mean = sum(n * part[key] for n, part in parts) / total
         out[key] = mean
-        se_key = key.replace("_bpd", "_se") if key != "val_bound_bpd" else "val_bound_se"
+        se_key = key.replace("_bpd", "_se")  # e.g. val_bound_bpd -> val_bound_se
         if se_key in parts[0][1]:
             # var_i = se_i^2 n_i (ddof 1); total sum of squares = within + between chunks.
             squares = sum((n - 1) * part[se_key] ** 2 * n + n * (part[key] - mean) ** 2 for n, part in parts)

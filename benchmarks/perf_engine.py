@@ -92,20 +92,22 @@ def synthetic_1d(levels: int = 256, count: int = 5000, seed: int = 0) -> Discret
     return DiscreteData(values, levels, "1d", name=f"synthetic K={levels}", source="synthetic")
 
 
-def snapshot_ms(dequantizer: str = "variational", levels: int = 256, reps: int = 50, train_steps: int = 50) -> dict:
-    """Median wall ms of ``inspect.snapshot`` on a 1-D trainer with K = ``levels``."""
+def snapshot_ms(dequantizer: str = "variational", levels: int = 256, reps: int = 50, train_steps: int = 50,
+                ladder: bool = False) -> dict:
+    """Median wall ms of ``inspect.snapshot`` on a 1-D trainer with K = ``levels``; by default
+    the window's picture (no bound ladder: it is computed only while its tab is shown)."""
     trainer = make_trainer(synthetic_1d(levels), dequantizer)
     for _ in range(train_steps):  # a trained-ish state, past the first evaluation
         trainer.step()
     for _ in range(3):
-        snapshot(trainer)
+        snapshot(trainer, ladder=ladder)
     times = []
     for _ in range(reps):
         started = time.perf_counter()
-        snapshot(trainer)
+        snapshot(trainer, ladder=ladder)
         times.append((time.perf_counter() - started) * 1e3)
     return {"median_ms": median(times), "min_ms": min(times), "reps": reps, "levels": levels,
-            "dequantizer": dequantizer, "threads": torch.get_num_threads()}
+            "dequantizer": dequantizer, "ladder": ladder, "threads": torch.get_num_threads()}
 
 
 # -- speed and quality on the built-ins ---------------------------------------------------

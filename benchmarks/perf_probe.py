@@ -287,6 +287,9 @@ class LiveProbe:
         to the window painted (the moment drawn synchronously, then a forced repaint);
         and the timeline's memory, extrapolated to an hour of capturing."""
         from vdq_gui.app.timeline import CAPTURE_HZ, kept_after
+        from vdq_gui.training.history import LOG_COLUMNS
+
+        LOG_ROW_BYTES = 8 * len(LOG_COLUMNS)  # noqa: N806 (a constant of this measurement)
 
         session, window = self.window.session, self.window
         self._play(True)
@@ -301,11 +304,17 @@ class LiveProbe:
                 history = timeline.nbytes() - timeline.nbytes(history=False)
                 trained_s = max(1e-3, time.perf_counter() - state["t"])
                 hour = kept_after(int(3600 * CAPTURE_HZ), timeline.recent)
-                # Loss histories are views of the trainers' logs; old snapshots keep old log
-                # buffers alive (the log doubles when it grows): at most twice the log.
-                mb = (per_moment * hour + 2 * history * 3600 / trained_s) / 1e6
+                # Loss histories are views of the runs' logs: what grows with the run is the
+                # logged rows (the buffers' first 1024-row capacity is a fixed cost, already
+                # in `history`).  The timeline points old moments at the newest buffer
+                # (Timeline._share_histories), and a buffer doubles when it fills, so each
+                # run's buffer holds at most twice its rows.
+                rows_per_s = (log_rows() - state["rows"]) / trained_s
+                history_hour = 2 * rows_per_s * 3600 * LOG_ROW_BYTES
+                mb = (per_moment * hour + history + history_hour) / 1e6
                 emit(event="scrub", scrub_ms=costs, moments=len(timeline), per_moment_kb=per_moment / 1e3,
-                     history_mb=history / 1e6, timeline_mb_per_hour=mb, trained_s=trained_s)
+                     history_mb=history / 1e6, log_rows_per_s=rows_per_s, history_mb_per_hour=history_hour / 1e6,
+                     timeline_mb_per_hour=mb, trained_s=trained_s)
                 return
             count = len(session.timeline)
             started = time.perf_counter()
@@ -314,7 +323,10 @@ class LiveProbe:
             costs.append(1e3 * (time.perf_counter() - started))
             self.QtCore.QTimer.singleShot(100, lambda: one(index + 1))
 
-        state = {"t": time.perf_counter()}
+        def log_rows() -> int:
+            return sum(len(run.snapshot.history) for run in session.runs if run.snapshot is not None)
+
+        state = {"t": time.perf_counter(), "rows": log_rows()}
         self.QtCore.QTimer.singleShot(3000, lambda: one(0))  # some moments to scrub through
 
     def _soak(self, seconds: float, every: float) -> None:

@@ -182,7 +182,7 @@ def test_lockstep_waits_for_the_slowest_and_pauses_runs_at_one_step(qtbot):
     session = Session([RunSpec.of(data, dequantizer="uniform"), RunSpec.of(data, dequantizer="variational")],
                       lambda spec, parent: TrainingWorker(spec, parent, build=lambda s, t=next(times):
                                                           FakeTrainer(s, t),
-                                                          inspect=lambda tr: snapshot_1d(step=tr.step_count)))
+                                                          inspect=lambda tr, **_: snapshot_1d(step=tr.step_count)))
     session.start()
     try:
         assert session.wait_idle(10)

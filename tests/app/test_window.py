@@ -326,8 +326,14 @@ def test_the_bound_ladder_tab_draws_the_shown_state(qtbot, window):
     train(qtbot, window, 30)
     plots = window.plots
     assert plots.bottom_right.currentWidget() is plots.detail
+    # Hidden, the ladder is not computed (a third of a picture's cost) ...
+    assert window.last_snapshot.iw_ladder_samples.size == 0
     plots.bottom_right.setCurrentWidget(plots.ladder)  # drawn at once, from the last moment
+    assert "computed while this tab is shown" in plots.ladder.info._item.textItem.toPlainText()
+    # ... and shown, it comes with a fresh picture of the paused state.
+    qtbot.waitUntil(lambda: window.last_snapshot.iw_ladder_samples.size > 0, timeout=10000)
     snap = window.last_snapshot
+    assert snap.step == 30
     _, bin_gaps, all_gaps, _, _ = ladder_rungs(snap, window.session.selected_bin)
     np.testing.assert_allclose(np.asarray(plots.ladder.bin_bars.opts["height"], dtype=float), bin_gaps)
     np.testing.assert_allclose(np.asarray(plots.ladder.all_bars.opts["height"], dtype=float), all_gaps)

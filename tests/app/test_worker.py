@@ -20,7 +20,7 @@ class Inspector:
     def __init__(self):
         self.calls = 0
 
-    def __call__(self, trainer):
+    def __call__(self, trainer, **_parts):
         self.calls += 1
         return snapshot_1d(step=trainer.step_count)
 

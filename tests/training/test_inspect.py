@@ -61,3 +61,16 @@ def test_image_snapshot_shapes(tiny_images):
     assert 0.0 <= snap.dequantized_images.min() and snap.dequantized_images.max() <= 1.0
     present = snap.data_pmf > 0
     assert snap.noise_density[present].mean(axis=1) == pytest.approx(np.ones(present.sum()))
+
+
+def test_a_snapshot_without_the_ladder_equals_the_full_one_but_for_the_ladder(bimodal_small):
+    """What the window takes while the Bound ladder tab is hidden: the same picture, less
+    the ladder rows and the all-data IW figures they give."""
+    trainer = Trainer(bimodal_small, TrainConfig(dequantizer="variational", seed=0))
+    trainer.run(20)
+    full, light = snapshot(trainer), snapshot(trainer, ladder=False)
+    assert full.iw_ladder_samples.size > 0 and light.iw_ladder_samples.size == 0
+    assert light.iw_ladder_per_bin.shape == (0, full.levels)
+    assert {k for k in full.metrics if not k.startswith("all_iw")} == set(light.metrics)
+    for name in ("noise_density", "q_density", "gap_per_bin", "bound_per_bin", "model_pmf"):
+        np.testing.assert_array_equal(getattr(full, name), getattr(light, name))

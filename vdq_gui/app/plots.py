@@ -301,7 +301,9 @@ class PlotArea(QtWidgets.QWidget):
 
     @QtCore.Slot(int)
     def _on_tab_changed(self, index: int) -> None:
-        """The tab just shown was not drawn while hidden: draw it now."""
+        """The tab just shown was not drawn while hidden: draw it now.  The ladder is also
+        computed only while shown (a view setting of the session)."""
+        self.session.set_picture_parts(ladder=self.bottom_right.currentWidget() is self.ladder)
         if self.last_moment is not None:
             self._drawn.pop(self.ladder, None)
             self.draw(self.last_moment)

@@ -257,4 +257,4 @@ class ProcessTrainingWorker(TrainingWorkerBase):
         # the run the window now shows becomes a picture.
         self._replica.load_state(state)
         if generation == self._generation:
-            self.slot.put(picture(self.inspect, self._replica, steps_per_s), generation)
+            self.slot.put(picture(self.inspect, self._replica, steps_per_s, self.picture_parts), generation)

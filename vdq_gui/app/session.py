@@ -105,6 +105,8 @@ class Session(QtCore.QObject):
         self.timeline = Timeline()
         self.lockstep = Lockstep()
         self.speed: float | None = None
+        # What pictures leave out because no panel shows it (the ladder's tab starts hidden).
+        self.picture_parts: dict = {"ladder": False}
         self.frame_costs = collections.deque(maxlen=120)  # seconds per drawn frame
         self.picture_every = 1  # take a run's picture every k-th tick (frame budget)
         self._tick = 0
@@ -138,7 +140,15 @@ class Session(QtCore.QObject):
             worker.stopped.connect(self._on_stopped)
             worker.running_changed.connect(self._on_running_changed)
             worker.idle.connect(self._on_idle)
+            worker.set_picture_parts(**self.picture_parts)
             self.runs.append(Run(spec.dequantizer, run_colour(spec.dequantizer, index), spec, worker))
+
+    def set_picture_parts(self, **parts) -> None:
+        """E.g. ``ladder=False``: every run's pictures leave the ladder out (a panel that
+        is shown again asks with ``ladder=True`` and gets a fresh picture)."""
+        self.picture_parts = {**self.picture_parts, **parts}
+        for run in self.runs:
+            run.worker.set_picture_parts(**parts)
 
     def set_runs(self, specs: list[RunSpec]) -> None:
         """Replace every run (e.g. View > Compare): the old workers stop and are joined."""

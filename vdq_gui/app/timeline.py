@@ -13,7 +13,7 @@ the run's length, so an hour (14,400 captures at 4 Hz) holds about 600 moments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,7 @@ class Timeline:
         self.recent = recent
         self._entries: list[tuple[int, Moment]] = []  # (capture number, moment), oldest first
         self._captures = 0
+        self._buffers: dict[int, np.ndarray] = {}  # run -> the log buffer last shared
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -52,6 +53,7 @@ class Timeline:
     def clear(self) -> None:
         self._entries.clear()
         self._captures = 0
+        self._buffers.clear()
 
     def add(self, moment: Moment) -> None:
         """Keep ``moment`` (replacing the newest one if it is of the same steps)."""
@@ -61,6 +63,29 @@ class Timeline:
         self._entries.append((self._captures, moment.as_recorded()))
         self._captures += 1
         self._thin()
+        self._share_histories(moment)
+
+    def _share_histories(self, moment: Moment) -> None:
+        """Point older moments' loss curves at the newest log buffer.  A run's log doubles
+        its buffer when it grows; a moment holding a view of an old buffer would keep it
+        alive, so an hour's timeline held every buffer the log ever had (up to twice the
+        log).  Rows of one lineage are never rewritten, so the old view and the same rows
+        of the new buffer are equal: the moment still shows exactly what it showed."""
+        for run, snapshot in enumerate(moment.snapshots):
+            newest = snapshot.history
+            buffer = _buffer(newest.step)
+            if newest.lineage is None or self._buffers.get(run) is buffer:
+                continue
+            self._buffers[run] = buffer
+            for index, (number, old) in enumerate(self._entries):
+                if run >= len(old.snapshots):
+                    continue
+                history = old.snapshots[run].history
+                if (history.lineage is newest.lineage and len(history) <= len(newest)
+                        and _buffer(history.step) is not buffer):
+                    snapshots = list(old.snapshots)
+                    snapshots[run] = replace(snapshots[run], history=history.prefix_of(newest))
+                    self._entries[index] = (number, Moment(tuple(snapshots), live=old.live))
 
     def steps(self) -> list[int]:
         return [moment.step for _, moment in self._entries]
@@ -89,11 +114,16 @@ class Timeline:
         for _, moment in self._entries:
             for snapshot in moment.snapshots:
                 for value in _arrays(snapshot, history):
-                    base = value
-                    while isinstance(base.base, np.ndarray):
-                        base = base.base
+                    base = _buffer(value)
                     seen[id(base)] = base.nbytes
         return sum(seen.values())
+
+
+def _buffer(array: np.ndarray) -> np.ndarray:
+    """The array that owns ``array``'s memory."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 def _steps(moment: Moment) -> tuple:

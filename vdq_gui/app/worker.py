@@ -30,7 +30,7 @@ class _ThreadHooks(SignalHooks):
     """News as signals; a picture is made here, in the loop's thread, into the slot."""
 
     def publish(self, trainer, generation: int, trainer_generation: int, steps_per_s: float) -> None:
-        self.worker.slot.put(picture(self.worker.inspect, trainer, steps_per_s), generation)
+        self.worker.slot.put(picture(self.worker.inspect, trainer, steps_per_s, self.worker.picture_parts), generation)
 
 
 class TrainingWorker(TrainingWorkerBase):

@@ -72,9 +72,10 @@ class PictureSlot:
             self._latest = None
 
 
-def picture(inspect: Callable, trainer, steps_per_s: float):
-    """The snapshot of ``trainer`` the window draws, carrying the measured training speed."""
-    return inspect(trainer).with_speed(steps_per_s)
+def picture(inspect: Callable, trainer, steps_per_s: float, parts: dict | None = None):
+    """The snapshot of ``trainer`` the window draws, carrying the measured training speed;
+    ``parts`` (e.g. ``{"ladder": False}``) leaves out what no panel shows."""
+    return (inspect(trainer, **parts) if parts else inspect(trainer)).with_speed(steps_per_s)
 
 
 class TrainingWorkerBase(QtCore.QThread):
@@ -89,7 +90,18 @@ class TrainingWorkerBase(QtCore.QThread):
     running_changed = QtCore.Signal(bool)
     idle = QtCore.Signal()
 
+    # What pictures leave out (read by the thread that makes them; replaced, never mutated).
+    picture_parts: dict = {}
+
     # -- commands ----------------------------------------------------------------------
+    def set_picture_parts(self, **parts) -> None:
+        """E.g. ``ladder=False`` while the bound ladder is hidden.  A part asked for again
+        (``ladder=True``) comes with a fresh picture of the current state, paused or not."""
+        wanted_more = any(value and not self.picture_parts.get(name, True) for name, value in parts.items())
+        self.picture_parts = {name: value for name, value in {**self.picture_parts, **parts}.items() if not value}
+        if wanted_more:
+            self._send("refresh")
+
     def play(self) -> None:
         self._send("play")
 
@@ -150,8 +162,9 @@ class TrainingWorkerBase(QtCore.QThread):
         raise NotImplementedError
 
 
+# want_picture and refresh are sent by the worker itself (taking a picture; set_picture_parts).
 assert {"play", "pause", "step", "reset", "set_learning_rate", "set_batch_size", "set_speed", "stop"} \
-    <= set(COMMANDS) and all(hasattr(TrainingWorkerBase, name) for name in COMMANDS if name != "want_picture")
+    <= set(COMMANDS) and all(hasattr(TrainingWorkerBase, name) for name in COMMANDS if name not in ("want_picture", "refresh"))
 
 
 class SignalHooks(LoopHooks):

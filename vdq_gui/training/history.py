@@ -24,6 +24,8 @@ class TrainingLog:
     def __init__(self, capacity: int = 1024):
         self._data = np.full((len(LOG_COLUMNS), capacity), np.nan)
         self._count = 0
+        # Rows of one lineage are never rewritten; a cut (truncate) starts a new lineage.
+        self._lineage = object()
         # The newest finite value of each column, kept as rows arrive: a snapshot asks for
         # them 30 times a second, and a scan of a long run's log would grow with the run.
         self._last = {name: float("nan") for name in LOG_COLUMNS}
@@ -64,6 +66,7 @@ class TrainingLog:
         kept = np.full_like(self._data, np.nan)
         kept[:, :length] = self._data[:, :length]
         self._data, self._count = kept, length
+        self._lineage = object()  # rows past the cut will differ from what views hold
         for name, column in zip(LOG_COLUMNS, kept[:, :length]):
             finite = np.flatnonzero(np.isfinite(column))
             self._last[name] = float(column[finite[-1]]) if finite.size else float("nan")
@@ -85,7 +88,7 @@ class TrainingLog:
         return view
 
     def history(self) -> History:
-        return History(*(self.column(name) for name in HISTORY_COLUMNS))
+        return History(*(self.column(name) for name in HISTORY_COLUMNS), lineage=self._lineage)
 
     def last(self, name: str) -> float:
         """The most recent finite value of a column (NaN if none)."""

@@ -64,10 +64,11 @@ def build_trainer(spec: RunSpec):
     return Trainer(spec.data, spec.config)
 
 
-def inspect_trainer(trainer):
+def inspect_trainer(trainer, **parts):
+    """``parts``: ``ladder=False`` leaves out the bound ladder (see inspect.snapshot)."""
     from vdq_gui.training.inspect import snapshot
 
-    return snapshot(trainer)
+    return snapshot(trainer, **parts)
 
 
 def limit_torch_threads(threads: int | None = None) -> None:
@@ -130,7 +131,7 @@ class LoopHooks:
 # TrainingLoop methods of these names; the process worker sends (name, *arguments) down
 # its pipe and the training process hands them to ``TrainingLoop.apply``.
 COMMANDS = ("play", "pause", "step", "reset", "set_learning_rate", "set_batch_size", "set_speed",
-            "want_picture", "stop")
+            "want_picture", "refresh", "stop")
 # The news a loop gives (the methods of LoopHooks), in the same way: a PipeHooks message is
 # (name, *arguments) and the receiving side calls ``deliver(hooks, message)``.
 HOOKS = ("building", "ready", "failed", "stopped", "running_changed", "idle", "publish")
@@ -165,6 +166,7 @@ class TrainingLoop:
         self._steps_requested = 0
         self._pending_learning_rate: float | None = None
         self._pending_batch_size: int | None = None
+        self._pending_refresh = False
         self._min_interval_s = 0.0
         self._commands = 0  # how many commands arrived (the idle hook reports it)
         self.generation = generation  # of the newest reset asked for
@@ -227,6 +229,13 @@ class TrainingLoop:
         self._picture_wanted.set()
         self._wake.set()
 
+    def refresh(self) -> None:
+        """Publish the current state again, paused or not (the owner now wants a picture
+        with parts it had not asked for, e.g. the bound ladder when its tab is shown)."""
+        with self._lock:
+            self._pending_refresh = True
+        self._command()
+
     def stop(self) -> None:
         self._stop.set()
         self._command()
@@ -235,7 +244,8 @@ class TrainingLoop:
         """Run the command named ``command`` (one of COMMANDS), e.g. from a pipe message."""
         table = {"play": self.play, "pause": self.pause, "step": self.step, "reset": self.reset,
                  "set_learning_rate": self.set_learning_rate, "set_batch_size": self.set_batch_size,
-                 "set_speed": self.set_speed, "want_picture": self.want_picture, "stop": self.stop}
+                 "set_speed": self.set_speed, "want_picture": self.want_picture, "refresh": self.refresh,
+                 "stop": self.stop}
         if command not in table:
             raise ValueError(f"unknown command {command!r}; the loop knows {', '.join(COMMANDS)}")
         table[command](*arguments)
@@ -360,8 +370,11 @@ class TrainingLoop:
         with self._lock:
             learning_rate, self._pending_learning_rate = self._pending_learning_rate, None
             batch_size, self._pending_batch_size = self._pending_batch_size, None
+            refresh, self._pending_refresh = self._pending_refresh, False
         if self.trainer is None:
             return
+        if refresh:
+            self._dirty = True
         # The trainer applies both live, without a reset.
         if learning_rate is not None:
             self.trainer.learning_rate = learning_rate

@@ -27,9 +27,18 @@ class History:
     iw_bound: np.ndarray
     exact: np.ndarray
     gap: np.ndarray
+    # Which append-only log these columns are views of (vdq_gui.training.history): two
+    # histories of one lineage agree on the rows both hold, so a shorter one can be
+    # replaced by a prefix of the longer one (the timeline does, to free old buffers).
+    lineage: object = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return int(self.step.shape[0])
+
+    def prefix_of(self, longer: "History") -> "History":
+        """These rows as views of ``longer`` (same lineage, at least as long)."""
+        n = len(self)
+        return History(*(getattr(longer, name)[:n] for name in HISTORY_COLUMNS), lineage=self.lineage)
 
     @classmethod
     def empty(cls) -> "History":
@@ -76,9 +85,11 @@ class Snapshot:
       bound_per_bin (K,): -E_r[log2 q(x+u) - log2 r(u|x)], the negative ELBO of each bin in
         bits (NaN for `none`); with -log2 model_pmf and iw_ladder_per_bin it is the ladder
         exact <= IW-M <= ELBO, all as bits to be minimised;
-      iw_ladder_samples (L,): the M of each ladder row (1, 4, 16 and, for K <= 64, 64);
-      iw_ladder_per_bin (L, K): -IW-M in bits per bin, from one fixed set of draws (so it
-        moves only when q or r do), ordered row to row for every draw (empty for `none`).
+      iw_ladder_samples (L,): the M of each ladder row (1, 4, 16, 64);
+      iw_ladder_per_bin (L, K): -IW-M in bits per bin, the expected IW-M bound computed
+        from the quadrature nodes (vdq_gui.training.ladder; no draws, so it moves only
+        when q or r do).  Both empty for `none`, and when the picture was taken without
+        the ladder (``snapshot(..., ladder=False)``: the window does while its tab is hidden).
     Images only (None for 1-D): arrays (n, H, W) or (n, H, W, C) with values in [0, 1]:
       data_images, sample_images, dequantized_images ((x+u)/K).
     status: "" or a sentence the window must show (e.g. why training stopped).

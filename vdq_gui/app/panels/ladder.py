@@ -27,8 +27,9 @@ LEGEND = [("bar", BIN_COLOUR, "selected bin (bits)"), ("bar", ALL_COLOUR, "all d
 TOOLTIP = ("The bound ladder: exact −log P(x) ≤ IW-M ≤ … ≤ ELBO.\n"
            "Each bar is a bound minus the exact value: the ELBO's bar is the gap KL(r ‖ q(u|x)); "
            "importance sampling with M draws (IW-M) closes it as M grows.\n"
-           "IW-M bars are Monte-Carlo estimates from a fixed set of draws, so they move only "
-           "when q or r do.")
+           "IW-M bars are expectations computed from the bound's own quadrature nodes, not "
+           "random draws, so they move only when q or r do.\n"
+           "The ladder is computed only while this tab is shown.")
 BAR_WIDTH = 0.38
 
 
@@ -135,8 +136,9 @@ class LadderPanel(PlotPanel):
         if not snapshot.is_bound:
             return "<span style='color:%s'>no noise: no bound, no ladder</span>" % style.WARNING
         head = bin_label(level, snapshot.origin, snapshot.value_step, "bin")
-        if not has_ladder:
-            return head
+        if not has_ladder:  # a moment kept while this tab was hidden: the ladder costs a
+            # third of a picture, so it is computed only while shown
+            return f"{head}<br>no ladder at this moment: it is computed while this tab is shown"
         return (f"floor (line): exact −log₂P(x)<br><b>{head}</b>: {exact_bin:.3f} bits"
                 f"<br>all data: {exact_all:.3f} bits/dim")
 

@@ -128,18 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="batch size (default 512 for 1-D, 64 for images; at most the training set)")
     train.add_argument("--grad-clip", type=positive_float, default=10.0, help="gradient norm limit (default 10)")
     train.add_argument("--val-fraction", type=fraction, default=0.1)
-    train.add_argument("--objective", choices=OBJECTIVES, default="elbo",
-                       help="training objective: the ELBO, importance-weighted or Renyi-alpha bound")
-    train.add_argument("--train-samples", type=int_at_least(1, MAX_IW_SAMPLES),
-                       help="draws of u per example for the objective (default 1 for elbo, 8 for iw/renyi)")
-    train.add_argument("--alpha", type=fraction, default=0.5,
-                       help="alpha of the Renyi objective, in (0, 1)")
-    train.add_argument("--r-objective", choices=R_OBJECTIVES, default="flowpp",
-                       help="1-D variational r: the plain Flow++ objective, or also towards q(u|x) in every bin")
+    add_objective_arguments(train)
     train.add_argument("--r-catch-up", type=int_at_least(0), metavar="STEPS",
                        help="r-only steps towards the final q before reporting (1-D variational; default 1000, 0: none)")
-    train.add_argument("--iw-samples", type=int_at_least(1, MAX_IW_SAMPLES), default=16,
-                       help="samples M of the importance-weighted bound")
     train.add_argument("--eval-every", type=int_at_least(1), help="steps between evaluations (default 200)")
     train.add_argument("--threads", type=int_at_least(1, 1024), help="torch threads (default: torch's choice)")
     train.add_argument("--out", required=True, help="output folder for metrics.csv and summary.json")
@@ -147,13 +138,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_objective_arguments(group) -> None:
+    """What training minimises, and the M of the evaluated IW bound (vdq-train and vdq-gui)."""
+    group.add_argument("--objective", choices=OBJECTIVES, default="elbo",
+                       help="training objective: the ELBO, importance-weighted or Renyi-alpha bound")
+    group.add_argument("--train-samples", type=int_at_least(1, MAX_IW_SAMPLES),
+                       help="draws of u per example for the objective (default 1 for elbo, 8 for iw/renyi)")
+    group.add_argument("--alpha", type=fraction, default=0.5,
+                       help="alpha of the Renyi objective, in (0, 1)")
+    group.add_argument("--r-objective", choices=R_OBJECTIVES, default="flowpp",
+                       help="1-D variational r: the plain Flow++ objective, or also towards q(u|x) in every bin")
+    group.add_argument("--iw-samples", type=int_at_least(1, MAX_IW_SAMPLES), default=16,
+                       help="samples M of the importance-weighted bound (the IW-M curve)")
+
+
+def objective_options(args: argparse.Namespace) -> dict:
+    """The TrainConfig fields of ``add_objective_arguments``."""
+    return {"objective": args.objective, "train_samples": args.train_samples, "alpha": args.alpha,
+            "r_objective": args.r_objective, "iw_samples": args.iw_samples}
+
+
 def train_config(args: argparse.Namespace):
     from vdq_gui.training.trainer import TrainConfig
 
     return TrainConfig(dequantizer=args.dequantizer, seed=args.seed, learning_rate=args.lr,
                        batch_size=args.batch_size, grad_clip=args.grad_clip, val_fraction=args.val_fraction,
-                       iw_samples=args.iw_samples, eval_every=args.eval_every, objective=args.objective,
-                       train_samples=args.train_samples, alpha=args.alpha, r_objective=args.r_objective)
+                       eval_every=args.eval_every, **objective_options(args))
 
 
 class Interrupted(Exception):

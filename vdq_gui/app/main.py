@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vdq_gui.cli import add_data_arguments, data_options, int_at_least, positive_float
+from vdq_gui.cli import (add_data_arguments, add_objective_arguments, data_options, int_at_least, objective_options,
+                         positive_float)
 from vdq_gui.models.names import DEFAULT_DEQUANTIZER, DEQUANTIZERS
 
 DEFAULT_DATA = "builtin:bimodal"
@@ -69,6 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--learning-rate", "--lr", type=learning_rate, default=None)
     parser.add_argument("--batch-size", type=int_at_least(1, BATCH_SIZE_MAX), default=None)
     add_data_arguments(parser)  # the same data options as vdq-train
+    add_objective_arguments(parser.add_argument_group("objective (also Training ▸ Objective…)"))
     run = parser.add_argument_group("automation")
     run.add_argument("--auto-start", action="store_true", help="start training at once")
     run.add_argument("--after-steps", type=int_at_least(1), metavar="N", help="with --auto-start: train N steps, then pause")
@@ -127,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     from vdq_gui.training.loop import RunSpec
 
     spec = RunSpec.of(data, dequantizer=args.dequantizer, seed=args.seed,
-                   learning_rate=args.learning_rate, batch_size=args.batch_size)
+                   learning_rate=args.learning_rate, batch_size=args.batch_size, **objective_options(args))
     # Before Qt: the training process of the (first) run starts now.
     first = spec.with_changes(dequantizer=args.compare[0]) if args.compare else spec
     factory = worker_factory(args.worker, first)

@@ -137,6 +137,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._action("step", "Step", "S", "One training step", self._on_step)
         self._action("step_n", "Step N", "N", "Train N steps, then pause", self._on_step_n)
         self._action("reset", "Reset", "R", "New model with the same settings", self._on_reset)
+        self._action("objective", "Objective…", None,
+                     "Train on the ELBO, the IW or the Rényi bound; choose the IW curve's M", self._on_objective)
         self._action("open", "Open file…", "Ctrl+O", "Load data from a file", self._on_open_file)
         self._action("open_folder", "Open image folder…", "Ctrl+Shift+O", "Load a folder of images",
                      self._on_open_folder)
@@ -167,6 +169,8 @@ class MainWindow(QtWidgets.QMainWindow):
         train_menu = bar.addMenu("&Training")
         for name in ("play", "step", "step_n", "reset"):
             train_menu.addAction(self.actions[name])
+        train_menu.addSeparator()
+        train_menu.addAction(self.actions["objective"])
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.actions["compare"])
         view_menu.addSeparator()
@@ -428,6 +432,26 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.Slot(float)
     def _on_speed_changed(self, steps_per_s: float) -> None:
         self.session.set_speed(steps_per_s)
+
+    @QtCore.Slot()
+    def _on_objective(self) -> None:
+        from vdq_gui.app.objective_dialog import ObjectiveDialog
+
+        dialog = ObjectiveDialog(self.spec.config, self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.set_objective(**dialog.changes())
+
+    def set_objective(self, **fields) -> bool:
+        """New run(s) trained with these TrainConfig objective fields (every run, in compare mode)."""
+        config = self.spec.config
+        if all(getattr(config, name) == value for name, value in fields.items()):
+            return False
+        try:
+            spec = self.spec.with_changes(**fields)
+        except ValueError as error:  # TrainConfig checks every field
+            dialogs.show_error(self, "Objective not changed", str(error))
+            return False
+        return self.apply_spec(spec, "Changing the objective")
 
     @QtCore.Slot()
     def _on_compare(self) -> None:

@@ -215,5 +215,6 @@ def snapshot(trainer, steps_per_s: float = float("nan"), ladder: bool = True) ->
         origin=data.origin, value_step=data.step, learning_rate=trainer.learning_rate,
         batch_size=trainer.batch_size, metrics=metrics, history=trainer.log.history(),
         data_pmf=trainer.data_pmf, train_counts=trainer.train_counts, val_counts=trainer.val_counts,
-        objective=trainer.config.objective, status=trainer.stopped_reason or "", steps_per_s=steps_per_s, **arrays,
+        objective=trainer.config.objective, iw_samples=int(trainer.config.iw_samples),
+        train_samples=int(trainer.train_samples), alpha=float(trainer.config.alpha), status=trainer.stopped_reason or "", steps_per_s=steps_per_s, **arrays,
     )

@@ -56,7 +56,9 @@ class Snapshot:
       levels, origin, value_step: K and the map level -> original value
         (origin + level * value_step) for axis labels;
       learning_rate, batch_size: the optimizer settings in force;
-      objective: the training objective, "elbo" | "iw" | "renyi" ("bound_bpd" is its value);
+      objective: the training objective, "elbo" | "iw" | "renyi" ("bound_bpd" is its value),
+        with train_samples draws per example and alpha (renyi); iw_samples: the M of the
+        periodic IW bound;
       metrics: latest scalar values, e.g. {"bound_bpd", "log_q_bpd", "neg_log_r_bpd",
         "val_bound_bpd", "iw_bound_bpd", "exact_bpd", "gap_bpd"} (keys present when known;
         the val_/iw_/exact/gap ones are from the last periodic evaluation, with
@@ -124,6 +126,11 @@ class Snapshot:
     train_counts: np.ndarray | None = None
     val_counts: np.ndarray | None = None
     objective: str = "elbo"
+    # The M of the periodic IW bound ("iw_bound_bpd", the loss chart's IW curve) and of the
+    # objective's draws per example, and Renyi's alpha (for the window's labels).
+    iw_samples: int = 16
+    train_samples: int = 1
+    alpha: float = 0.5
     status: str = ""
     steps_per_s: float = float("nan")
     extra: dict = field(default_factory=dict)

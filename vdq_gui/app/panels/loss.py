@@ -40,11 +40,23 @@ MAX_DRAWN_POINTS = 200  # per curve; see decimate()
 MAX_DOTS = 60  # evaluations get dots while they are few; after that a line says it all
 
 
-def legend_entries(one_d: bool, with_gap: bool):
+def legend_entries(one_d: bool, with_gap: bool, iw_samples: int | None = None):
     glyph = {"train_bound": "line", "exact": "dash"}
     shown = {"exact": one_d, "gap": with_gap}
-    return [(glyph.get(column, "dotted_line"), colour, name) for column, name, colour, _, _ in CURVES
-            if shown.get(column, True)]
+    names = {"iw_bound": f"IW-{iw_samples} bound"} if iw_samples else {}
+    return [(glyph.get(column, "dotted_line"), colour, names.get(column, name))
+            for column, name, colour, _, _ in CURVES if shown.get(column, True)]
+
+
+def objective_label(snapshot) -> str:
+    """How the run is trained, when not on the plain ELBO: "the IW-8 bound", "Rényi α=0.5 (8 draws)"."""
+    if snapshot.objective == "iw":
+        return f"the IW-{snapshot.train_samples} bound"
+    if snapshot.objective == "renyi":
+        return f"Rényi α={snapshot.alpha:g} ({snapshot.train_samples} draws)"
+    return ""
+
+
 LEFT_COLUMNS = ("raw_train", "train_bound", "val_bound", "iw_bound", "exact")
 
 
@@ -66,10 +78,11 @@ class LossPanel(PlotPanel):
         self.fit = AutoFit(self.plot)
         self.gap_fit = AutoFit(self.gap_view)
         self._redraw_throttle = Throttle(0.1)
+        self._figures_throttle = Throttle(0.25)  # numbers change every step; 4 a second can be read
         self.crosshair = Crosshair(self.plot, self._describe, horizontal=False)
         self._snapshot = None
         self._drawn_length = -1
-        self._mode = ("", True)  # (kind, is_bound): which curves make sense
+        self._mode = ("", True, None)  # (kind, is_bound, labels): which curves, and their names
         self._build_compare_items()
         self.set_font_scale(1.0)
         self.reset_view()
@@ -84,6 +97,9 @@ class LossPanel(PlotPanel):
         self.differences.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.differences.setWordWrap(True)
         self.differences.setContentsMargins(4, 0, 4, 0)
+        self.differences.setToolTip("This state's figures in bits/dim ± their standard error over the examples "
+                                    "(val: the validation split; all data: every value).  Compare mode: "
+                                    "each run minus the reference run.")
         self.differences.hide()
         self._layout.insertWidget(1, self.differences)
         # The timeline's moment: a vertical line at its step while scrubbing.
@@ -126,7 +142,7 @@ class LossPanel(PlotPanel):
         else:
             self.differences.setText("")
             self.differences.hide()
-            self._mode = ("", True)  # the next draw sets legend, caption and curves again
+            self._mode = ("", True, None)  # the next draw sets legend, caption and curves again
         self._drawn_length = -1
 
     def _run_items(self):
@@ -227,15 +243,25 @@ class LossPanel(PlotPanel):
 
     # -- drawing ---------------------------------------------------------------------
     def draw(self, snapshot) -> None:
-        if (snapshot.kind, snapshot.is_bound) != self._mode:
-            self._set_mode(snapshot.kind, snapshot.is_bound)
+        labels = (snapshot.iw_samples, objective_label(snapshot))
+        if (snapshot.kind, snapshot.is_bound, labels) != self._mode:
+            self._set_mode(snapshot.kind, snapshot.is_bound, *labels)
         self._snapshot = snapshot
+        if self._figures_throttle.due():  # reset when paused or scrubbing (hurry_all)
+            self._show_figures(snapshot)
         if len(snapshot.history) == self._drawn_length:
             return  # nothing new was logged: skip the work entirely
         if not self._redraw_throttle.due():
             return  # loss curves move slowly: 10 redraws a second are plenty (paused: at once)
         self._drawn_length = len(snapshot.history)
         self._draw(snapshot.history)
+
+    def _show_figures(self, snapshot) -> None:
+        """One run: this state's figures with their standard errors, under the header."""
+        html = figures_html(snapshot)
+        if html != self.differences.text():
+            self.differences.setText(html)
+        self.differences.setVisible(bool(html))
 
     def _draw(self, history, force_fit: bool = False) -> None:
         steps = history.step.astype(float)
@@ -300,20 +326,24 @@ class LossPanel(PlotPanel):
             self._gap_axis_shown = visible
             self.plot.showAxis("right", visible)
 
-    def _set_mode(self, kind: str, is_bound: bool) -> None:
+    def _set_mode(self, kind: str, is_bound: bool, iw_samples: int | None = None, objective: str = "") -> None:
         """Exact values exist for 1-D data only; a gap only where the objective is a bound
-        (with ``none`` "bound - exact" is no KL and may be negative: not drawn)."""
-        self._mode = (kind, is_bound)
+        (with ``none`` "bound - exact" is no KL and may be negative: not drawn).  The IW
+        curve's legend names its M, the caption an objective other than the ELBO
+        (Training ▸ Objective… chooses both)."""
+        self._mode = (kind, is_bound, (iw_samples, objective))
         one_d = kind == "1d"
         with_gap = one_d and is_bound
         self.curves["exact"].setVisible(one_d)
         self.curves["gap"].setVisible(with_gap)
         self._show_gap_axis(with_gap)
-        self.header.set_legend(legend_entries(one_d, with_gap))
+        self.header.set_legend(legend_entries(one_d, with_gap, iw_samples))
         if not is_bound:
             caption = "NOT a bound: the curve may fall below exact"
         else:
             caption = CAPTION if one_d else "lower is better · IW bound ≤ bound"
+        if objective and is_bound:
+            caption = f"trained on {objective} · {caption}"
         self.header.caption.setText(caption)
 
     def redraw(self) -> None:
@@ -357,7 +387,7 @@ class LossPanel(PlotPanel):
 
     def set_font_scale(self, scale: float) -> None:
         super().set_font_scale(scale)
-        self.differences.setFont(style.font(scale, 0.95))
+        self.differences.setFont(style.font(scale, 0.88))
         style_plot(self.plot, scale)
         self.plot.getAxis("right").setWidth(int(68 * scale))
         self.crosshair.set_font_scale(scale)
@@ -379,6 +409,36 @@ class LossPanel(PlotPanel):
             if value is not None:
                 lines.append(f"{name.replace(' (right axis)', '')}: {value:.4f}")
         return "<br>".join(lines)
+
+
+def _pm(metrics: dict, key: str) -> str | None:
+    """"3.838±0.06", "4.0e-04±2e-05": the value, and its standard error to one digit."""
+    value, se = metrics.get(f"{key}_bpd"), metrics.get(f"{key}_se")
+    if value is None or not np.isfinite(value):
+        return None
+    text = f"{value:.3f}" if abs(value) >= 0.01 or value == 0 else f"{value:.1e}"
+    return text if se is None or not np.isfinite(se) else f"{text}±{se:.1g}"
+
+
+def figures_html(snapshot) -> str:
+    """This state's figures in bits/dim, each ± its standard error over the examples, on
+    the validation split and on all the data (1-D: exact and gap too; small files make the
+    validation figures noisy, which the ± shows).  Images: the last evaluation's."""
+    metrics = snapshot.metrics
+    if snapshot.kind != "1d":
+        parts = [(label, _pm(metrics, key)) for key, label in
+                 (("val_bound", "bound"), ("iw_bound", f"IW-{snapshot.iw_samples}"))]
+        shown = [f"{label} {text}" for label, text in parts if text]
+        return f"<b>validation</b> (last evaluation): {' · '.join(shown)} bits/dim" if shown else ""
+    keys = (("bound", "bound"), ("exact", "exact"), ("gap", "gap")) if snapshot.is_bound else \
+        (("exact", "exact"), ("point_density", "−log q(x)"))
+    lines = []
+    for prefix, label in (("live_val_", "val"), ("all_", "all data")):
+        parts = [(name, _pm(metrics, prefix + key)) for key, name in keys]
+        shown = [f"{name} {text}" for name, text in parts if text]
+        if shown:
+            lines.append(f"<b>{label}</b>: {' · '.join(shown)}")
+    return "<br>".join(lines) + (" bits/dim" if lines else "")
 
 
 DIFFERENCES = (("val_bound_bpd", "bound"), ("iw_bound_bpd", "IW"), ("exact_bpd", "exact"))

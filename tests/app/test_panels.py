@@ -96,6 +96,17 @@ def test_detail_panel_for_images_hides_the_posterior(keep):
     panel.draw(snapshot_images())
     assert not panel.posterior.isVisible()
     assert "pixel value" in panel.info._item.toPlainText()
+    assert "q(u|x)" not in panel.header.legend.text()
+
+
+def test_detail_panel_in_compare_mode_names_a_posterior_only_where_there_is_one(keep):
+    panel = make(keep, DetailPanel)
+    panel.set_runs(["uniform", "variational"], ["#1f77b4", "#d62728"])
+    panel.draw_runs([snapshot_images(), snapshot_images()])  # images: noise histograms, no q(u|x)
+    legend = panel.header.legend.text()
+    assert "q(u|x)" not in legend and "uniform&nbsp;noise" in legend and "variational&nbsp;noise" in legend
+    panel.draw_runs([snapshot_1d(), snapshot_1d(dequantizer="variational")])
+    assert "variational&nbsp;q(u|x)" in panel.header.legend.text()
 
 
 def test_loss_panel_draws_finite_points_and_smooths_only_for_display(keep):

@@ -52,6 +52,8 @@ class DetailPanel(PlotPanel):
         self._others: tuple = ()  # compare mode: the other runs' snapshots
         self._run_items: list = []  # compare mode: (r curve, posterior curve) of the runs after the first
         self._names: tuple = ()
+        self._colours: tuple = ()
+        self._legend_has_posterior = True  # what the legend and caption now describe
         self._origin, self._value_step = 0.0, 1.0
         self.set_font_scale(1.0)
 
@@ -75,13 +77,21 @@ class DetailPanel(PlotPanel):
             posterior.setPen(style.pen(colour, 2, dashed=True))
             noise.show()
             posterior.show()
-        if compare:
-            self.header.set_legend([(g, c, f"{n} {what}") for n, c in zip(names, colours)
-                                    for g, what in (("line", "r"), ("dash", "q(u|x)"))] + [LEGEND[2]])
-            self.header.caption.setText("solid r(u|x), dashed its exact posterior q(u|x); gap = KL(r ‖ q)")
+        self._colours = tuple(colours)
+        self._set_legend(self._legend_has_posterior)
+
+    def _set_legend(self, has_posterior: bool) -> None:
+        """Legend and caption for one run or several, with the exact posterior q(u|x) only
+        where it exists (1-D; for images the noise is a histogram over pixels)."""
+        if len(self._names) > 1:
+            parts = (("line", "r"), ("dash", "q(u|x)")) if has_posterior else (("line", "noise"),)
+            self.header.set_legend([(g, c, f"{n} {what}") for n, c in zip(self._names, self._colours)
+                                    for g, what in parts] + [LEGEND[2]])
+            self.header.caption.setText("solid r(u|x), dashed its exact posterior q(u|x); gap = KL(r ‖ q)"
+                                        if has_posterior else "histogram of the noise on these pixels, per run")
         else:
-            self.header.set_legend(LEGEND)
-            self.header.caption.setText(CAPTION)
+            self.header.set_legend(LEGEND if has_posterior else LEGEND_IMAGES)
+            self.header.caption.setText(CAPTION if has_posterior else "histogram of the noise on these pixels")
 
     def draw_runs(self, snapshots) -> None:
         self._others = tuple(snapshots[1:])
@@ -113,11 +123,10 @@ class DetailPanel(PlotPanel):
             self.posterior.setData(snapshot.u_grid, snapshot.posterior_density[level])
         else:
             self.posterior.setData([], [])
-        if has_posterior != self.posterior.isVisible():
+        if has_posterior != self._legend_has_posterior:
+            self._legend_has_posterior = has_posterior
             self.posterior.setVisible(has_posterior)
-            if not self._others:
-                self.header.set_legend(LEGEND if has_posterior else LEGEND_IMAGES)  # images: no posterior
-                self.header.caption.setText(CAPTION if has_posterior else "histogram of the noise on these pixels")
+            self._set_legend(has_posterior)
         runs = (snapshot, *self._others)
         if self._others:
             html = "<br>".join(f"<span style='color:{self._colour(i)}'>{self._names[i]}</span>: "

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from vdq_gui.app.worker_base import PictureSlot, SignalHooks, TrainingWorkerBase, picture, register
+from vdq_gui.app.worker_base import PictureBudget, PictureSlot, SignalHooks, TrainingWorkerBase, picture, register
 from vdq_gui.training.loop import RunSpec, build_trainer, deliver, inspect_trainer, limit_torch_threads
 from vdq_gui.training.prestart import StartedProcess, start_training_process
 
@@ -257,4 +257,5 @@ class ProcessTrainingWorker(TrainingWorkerBase):
         # the run the window now shows becomes a picture.
         self._replica.load_state(state)
         if generation == self._generation:
-            self.slot.put(picture(self.inspect, self._replica, steps_per_s, self.picture_parts), generation)
+            self.slot.put(picture(self.inspect, self._replica, steps_per_s, self.picture_parts,
+                                     self.budget, self.is_running), generation)

@@ -350,6 +350,9 @@ class Session(QtCore.QObject):
     def _on_idle(self) -> None:
         if self.compare and self.lockstep.playing:
             self.lockstep.advance(self.workers())
+        else:  # paused: what stays on screen is a whole picture (see PictureBudget)
+            for run in self.runs:
+                run.worker.refresh_if_reduced()
         self._report_running()
 
     def _report_running(self) -> None:

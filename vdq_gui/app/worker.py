@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from vdq_gui.app.worker_base import (PictureSlot, SignalHooks, TrainingWorkerBase, picture, register,
+from vdq_gui.app.worker_base import (PictureBudget, PictureSlot, SignalHooks, TrainingWorkerBase, picture, register,
                                      running_workers)
 from vdq_gui.training.loop import RunSpec, TrainingLoop, build_trainer, inspect_trainer, limit_torch_threads
 
@@ -30,7 +30,8 @@ class _ThreadHooks(SignalHooks):
     """News as signals; a picture is made here, in the loop's thread, into the slot."""
 
     def publish(self, trainer, generation: int, trainer_generation: int, steps_per_s: float) -> None:
-        self.worker.slot.put(picture(self.worker.inspect, trainer, steps_per_s, self.worker.picture_parts), generation)
+        self.worker.slot.put(picture(self.worker.inspect, trainer, steps_per_s, self.worker.picture_parts,
+                                     self.worker.budget, self.worker.is_running), generation)
 
 
 class TrainingWorker(TrainingWorkerBase):
@@ -42,6 +43,7 @@ class TrainingWorker(TrainingWorkerBase):
         self.setObjectName("vdq-training-worker")
         self.inspect = inspect
         self.slot = PictureSlot()
+        self.budget = PictureBudget()
         self.loop = TrainingLoop(spec, _ThreadHooks(self, lambda: self.loop.generation), build)
         register(self)
 

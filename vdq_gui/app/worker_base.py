@@ -20,6 +20,9 @@ named methods below, one per entry of ``vdq_gui.training.loop.COMMANDS``.
 
 from __future__ import annotations
 
+import collections
+import time
+
 import threading
 import weakref
 from typing import Callable
@@ -72,10 +75,62 @@ class PictureSlot:
             self._latest = None
 
 
-def picture(inspect: Callable, trainer, steps_per_s: float, parts: dict | None = None):
+class PictureBudget:
+    """How much of an image picture's costliest part to compute while training runs.
+
+    The noise heatmap of images is a histogram of u over ~32k pixels, and computing their
+    u costs as much as several training steps (digits: ~65 of a picture's ~75 ms on a
+    quiet 2-core machine), so a picture a frame would take the window far below 30 frames
+    a second.  While training runs, the budget halves the share of pixels whenever the
+    median picture takes longer than TARGET_S (down to MIN_FRACTION) and doubles it back
+    when pictures are cheap.  Paused pictures are always whole: a worker whose last
+    picture was reduced asks for a fresh one when it goes idle (``refresh``), so what
+    stays on screen, and what a test compares with ``inspect.snapshot``, is exact."""
+
+    TARGET_S = 0.015
+    MIN_FRACTION = 1 / 16
+
+    def __init__(self):
+        self.fraction = 1.0
+        self.reduced = False  # the last picture was made with fewer pixels
+        self._costs: collections.deque = collections.deque(maxlen=5)
+
+    def parts(self, trainer, running: bool) -> dict:
+        if not running or self.fraction >= 1.0 or not _is_images(trainer):
+            return {}
+        return {"noise_fraction": self.fraction}
+
+    def record(self, trainer, seconds: float, parts: dict) -> None:
+        self.reduced = "noise_fraction" in parts
+        if not _is_images(trainer):
+            return
+        self._costs.append(seconds)
+        if len(self._costs) < 3:
+            return
+        cost = sorted(self._costs)[len(self._costs) // 2]
+        if cost > self.TARGET_S and self.fraction > self.MIN_FRACTION:
+            self.fraction /= 2
+            self._costs.clear()
+        elif cost < self.TARGET_S / 3 and self.fraction < 1.0:
+            self.fraction = min(1.0, self.fraction * 2)
+            self._costs.clear()
+
+
+def _is_images(trainer) -> bool:
+    return getattr(getattr(trainer, "data", None), "kind", "1d") == "images"
+
+
+def picture(inspect: Callable, trainer, steps_per_s: float, parts: dict | None = None,
+            budget: PictureBudget | None = None, running: bool = False):
     """The snapshot of ``trainer`` the window draws, carrying the measured training speed;
-    ``parts`` (e.g. ``{"ladder": False}``) leaves out what no panel shows."""
-    return (inspect(trainer, **parts) if parts else inspect(trainer)).with_speed(steps_per_s)
+    ``parts`` (e.g. ``{"ladder": False}``) leaves out what no panel shows, and ``budget``
+    (while ``running``) thins the costliest part to fit the frame."""
+    parts = {**(parts or {}), **(budget.parts(trainer, running) if budget is not None else {})}
+    started = time.perf_counter()
+    snapshot = (inspect(trainer, **parts) if parts else inspect(trainer)).with_speed(steps_per_s)
+    if budget is not None:
+        budget.record(trainer, time.perf_counter() - started, parts)
+    return snapshot
 
 
 class TrainingWorkerBase(QtCore.QThread):
@@ -92,6 +147,13 @@ class TrainingWorkerBase(QtCore.QThread):
 
     # What pictures leave out (read by the thread that makes them; replaced, never mutated).
     picture_parts: dict = {}
+    budget: PictureBudget | None = None  # set by a worker that adapts pictures to their cost
+
+    def refresh_if_reduced(self) -> None:
+        """Paused: a picture thinned for speed is replaced by a whole one (GUI thread)."""
+        if self.budget is not None and self.budget.reduced:
+            self.budget.reduced = False
+            self._send("refresh")
 
     # -- commands ----------------------------------------------------------------------
     def set_picture_parts(self, **parts) -> None:

@@ -163,14 +163,15 @@ def noise_histogram(x: np.ndarray, u: np.ndarray, levels: int, cells: int) -> np
     return np.divide(counts * cells, totals, out=np.zeros_like(counts), where=totals > 0)
 
 
-def histogram_images(trainer) -> torch.Tensor:
-    """The images whose pixels make the noise histogram (about HISTOGRAM_PIXELS pixels)."""
-    count = int(np.clip(HISTOGRAM_PIXELS // trainer.data.dims, 16, 1024))
-    return trainer.x_train[:count]
+def histogram_images(trainer, fraction: float = 1.0) -> torch.Tensor:
+    """The images whose pixels make the noise histogram (about HISTOGRAM_PIXELS pixels, or
+    that ``fraction`` of them: the window's pictures while training runs on a slow machine)."""
+    count = min(int(np.clip(HISTOGRAM_PIXELS // trainer.data.dims, 16, 1024)), len(trainer.x_train))
+    return trainer.x_train[:max(4, int(count * min(1.0, fraction)))]
 
 
 @torch.no_grad()
-def inspect_images(trainer, cells: int = HISTOGRAM_CELLS, count: int = IMAGE_COUNT) -> dict:
+def inspect_images(trainer, cells: int = HISTOGRAM_CELLS, count: int = IMAGE_COUNT, noise_fraction: float = 1.0) -> dict:
     levels, seed = trainer.data.levels, trainer.config.seed
     # Fixed generators: the grids change only because the model does, not the noise.
     generator = torch.Generator().manual_seed(seed + 7)
@@ -184,7 +185,7 @@ def inspect_images(trainer, cells: int = HISTOGRAM_CELLS, count: int = IMAGE_COU
     elif name == "uniform":
         noise = np.ones((levels, cells))
     else:
-        batch = histogram_images(trainer)
+        batch = histogram_images(trainer, noise_fraction)
         u_batch, _ = trainer.dequantizer(batch, generator)
         noise = noise_histogram(batch.numpy(), u_batch.numpy(), levels, cells)
     return {
@@ -197,11 +198,13 @@ def inspect_images(trainer, cells: int = HISTOGRAM_CELLS, count: int = IMAGE_COU
 
 
 # -- the snapshot ------------------------------------------------------------------------
-def snapshot(trainer, steps_per_s: float = float("nan"), ladder: bool = True) -> Snapshot:
+def snapshot(trainer, steps_per_s: float = float("nan"), ladder: bool = True, noise_fraction: float = 1.0) -> Snapshot:
     """The complete picture of ``trainer``'s current state (new arrays, safe to hand to the GUI).
-    ``ladder=False``: without the bound ladder (empty ``iw_ladder_*``, no ``all_iw*`` metrics)."""
+    ``ladder=False``: without the bound ladder (empty ``iw_ladder_*``, no ``all_iw*`` metrics);
+    ``noise_fraction``: images only, the noise histogram from that share of its pixels."""
     data = trainer.data
-    arrays = inspect_1d(trainer, ladder=ladder) if data.kind == "1d" else inspect_images(trainer)
+    arrays = (inspect_1d(trainer, ladder=ladder) if data.kind == "1d"
+              else inspect_images(trainer, noise_fraction=noise_fraction))
     metrics = dict(trainer.last_metrics)
     metrics.update(arrays.pop("live_metrics", {}))
     for column, key in (("val_bound", "val_bound_bpd"), ("iw_bound", "iw_bound_bpd"),

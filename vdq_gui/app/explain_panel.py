@@ -54,6 +54,7 @@ class ExplainPanel(QtWidgets.QDockWidget):
         session.moment_changed.connect(self._on_moment)
         session.selected_bin_changed.connect(self._on_view_changed)
         session.runs_changed.connect(self._on_runs_changed)
+        session.running_changed.connect(self._on_running_changed)  # paused: the final state now
         self.visibilityChanged.connect(self._on_visibility)
         self.render()
 
@@ -95,14 +96,20 @@ class ExplainPanel(QtWidgets.QDockWidget):
     def _on_view_changed(self, _value: int) -> None:
         self._render_soon()
 
+    @QtCore.Slot(bool)
+    def _on_running_changed(self, running: bool) -> None:
+        if not running:
+            self._render_soon()
+
     def _render_soon(self) -> None:
         """At once if the last render is long enough ago or training is paused (the
         state stays on screen), else once at the end of the interval (the newest state)."""
-        if not self.isVisible() or self._refresh.isActive():
+        if not self.isVisible():
             return
         if not self.session.is_running or time.monotonic() - self._rendered_at >= REFRESH_MS / 1000:
+            self._refresh.stop()
             self.render()
-        else:
+        elif not self._refresh.isActive():
             self._refresh.start()
 
     @QtCore.Slot()

@@ -52,9 +52,9 @@ class Lesson:
 
 LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
     Lesson("spikes", "Spikes without noise (dequantizer none)",
-           "No noise: q is fitted to the integers themselves. First it fits the bars; after about "
-           "2,000 steps (the lesson slows down there) it grows narrow spikes at the integer points and "
-           "its “bits/dim” falls below the exact −log P(x): without noise the loss is not a bound.",
+           "No noise: q is fitted to the integers themselves. It first fits the bars; from about step "
+           "2,000 (the lesson slows down there) it grows spikes and its “bits/dim” falls below the exact "
+           "−log P(x): without noise the loss is not a bound.",
            runs=("none",), pace=SPIKES_PACE, selected_bin=9),
     Lesson("uniform", "Uniform noise and its flat steps",
            "Uniform noise u ~ U(0, 1) spreads every value over its whole bin: q settles into flat "

@@ -88,7 +88,7 @@ def terms_html(kind: str = "1d") -> str:
 
 # == the state the per-plot notes depend on ===============================================
 EARLY_STEPS = 150  # before this the model has barely moved: notes say what is coming
-SPIKE_RATIO = 3.0  # q's peak this many times the tallest bar: spikes have formed
+SPIKE_RATIO = 2.0  # q's peak this many times the tallest bar: spikes have formed (a fit that follows the bars: about 1)
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,9 @@ class ExplainPanel(QtWidgets.QDockWidget):
         self.lesson = ""
         self.state = explanations.ViewState(runs=tuple(run.name for run in session.runs))
         self._rendered_at = 0.0
+        self._sized = False
         self._moment = None
-        self._kind = None
+        self._formula_key = None
         self.hovered: QtCore.QUrl | None = None
         self._refresh = QtCore.QTimer(self)
         self._refresh.setSingleShot(True)
@@ -82,9 +83,11 @@ class ExplainPanel(QtWidgets.QDockWidget):
         else:
             self.state = explanations.ViewState(kind=self.session.runs[0].spec.data.kind,
                                                 runs=tuple(run.name for run in self.session.runs))
-        if self.state.kind != self._kind:
-            self._kind = self.state.kind
-            self.formula.setHtml(explanations.formula_html(self._kind) + explanations.terms_html(self._kind))
+        ink = self.palette().color(QtGui.QPalette.ColorRole.Text).name()
+        if (self.state.kind, ink) != self._formula_key:
+            self._formula_key = (self.state.kind, ink)
+            self.formula.setHtml(explanations.formula_html(self.state.kind, ink)
+                                 + explanations.terms_html(self.state.kind, ink))
         set_html_keeping_scroll(self.notes, explanations.notes_html(self.state, self.lesson))
 
     @QtCore.Slot(object)
@@ -126,11 +129,18 @@ class ExplainPanel(QtWidgets.QDockWidget):
         else:
             self.plots.highlight(None)
 
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.PaletteChange and hasattr(self, "notes"):
+            self.render()  # a new theme: the text colour of the formula follows it
+
     @QtCore.Slot(bool)
     def fit_width(self, shown: bool) -> None:
-        """Shown: a quarter of the window at most, so the plots stay large."""
+        """Shown the first time: a quarter of the window at most, so the plots stay large
+        (later the width the user dragged it to stays)."""
         window = self.parentWidget()
-        if shown and isinstance(window, QtWidgets.QMainWindow):
+        if shown and not self._sized and isinstance(window, QtWidgets.QMainWindow):
+            self._sized = True
             width = min(DOCK_WIDTH, max(240, window.width() // 4))
             window.resizeDocks([self], [width], QtCore.Qt.Orientation.Horizontal)
 

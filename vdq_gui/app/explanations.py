@@ -28,8 +28,12 @@ TERM_PLOTS = {
     "exact": ("loss", "density"),
     "iw": ("loss", "ladder"),
 }
+# The colours of the curves that draw each term; None: the text colour (the exact curve is
+# black on the light theme; a dark theme draws it light).  Other text has no colour of its
+# own, so that it reads on any background.
 TERM_COLOURS = {"bound": "#E69F00", "log_q": "#0072B2", "log_r": "#E69F00", "gap": "#CC79A7",
-                "exact": "#000000", "iw": "#009E73"}
+                "exact": None, "iw": "#009E73"}
+INK = "#000000"
 
 TERM_WORDS = {
     "bound": ("the bound (ELBO)",
@@ -55,14 +59,14 @@ TERM_WORDS = {
 }
 
 
-def term_link(key: str, text: str) -> str:
-    colour = TERM_COLOURS[key]
+def term_link(key: str, text: str, ink: str = INK) -> str:
+    colour = TERM_COLOURS[key] or ink
     return f"<a href='term:{key}' style='color:{colour}; text-decoration:none'><b>{text}</b></a>"
 
 
-def formula_html(kind: str = "1d") -> str:
+def formula_html(kind: str = "1d", ink: str = INK) -> str:
     """The bound, its gap and the IW bound, each term a link (hover: highlight its plot)."""
-    log_p = term_link("exact", "log P(x)")
+    log_p = term_link("exact", "log P(x)", ink)
     lines = [
         f"{log_p} = log ∫<sub>0</sub><sup>1</sup> q(x+u) du",
         f"&nbsp;&nbsp;&nbsp;≥ {term_link('bound', 'E<sub>u~r</sub>[')} {term_link('log_q', 'log q(x+u)')} "
@@ -70,19 +74,19 @@ def formula_html(kind: str = "1d") -> str:
         f"{log_p} − ELBO = {term_link('gap', 'KL(r(u|x)&nbsp;‖&nbsp;q(u|x))')}",
         f"ELBO ≤ {term_link('iw', 'IW<sub>M</sub>')} ≤ {log_p}",
     ]
-    note = "" if kind == "1d" else ("<p style='color:#555'>Images: P(x) has no closed form, so there is no "
-                                    "exact curve; the IW bound is the tightest figure.</p>")
+    note = "" if kind == "1d" else ("<p><i>Images: P(x) has no closed form, so there is no "
+                                    "exact curve; the IW bound is the tightest figure.</i></p>")
     return "<p style='line-height:150%'>" + "<br>".join(lines) + "</p>" + note
 
 
-def terms_html(kind: str = "1d") -> str:
+def terms_html(kind: str = "1d", ink: str = INK) -> str:
     """Each term in plain words; hovering or clicking one highlights where it is drawn."""
     items = []
     for key, (name, words) in TERM_WORDS.items():
         if key == "exact" and kind != "1d":
             words += " Not available for images."
-        items.append(f"<p>{term_link(key, name)}: {words}</p>")
-    return ("<p style='color:#555'><i>Hover or click a coloured term to see where it is drawn.</i></p>"
+        items.append(f"<p>{term_link(key, name, ink)}: {words}</p>")
+    return ("<p><i>Hover or click a coloured term to see where it is drawn.</i></p>"
             + "".join(items))
 
 
@@ -288,7 +292,7 @@ def notes_html(state: ViewState, lesson: str = "") -> str:
     if lesson:
         parts.append(f"<p style='background:#fff4d6; color:#3d2f00'><b>Lesson:</b> {lesson}</p>")
     moment = f"step {state.step:,}" + ("" if state.live else " (timeline)")
-    parts.append(f"<p style='color:#555'><b>What to look at now</b> · {', '.join(state.runs)} · {moment}</p>")
+    parts.append(f"<p><b>What to look at now</b> · <i>{', '.join(state.runs)} · {moment}</i></p>")
     for key, title, text in plot_notes(state):
         parts.append(f"<p><a href='plot:{key}' style='text-decoration:none'><b>{title}</b></a>: {text}</p>")
     return "".join(parts)

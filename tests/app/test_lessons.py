@@ -85,6 +85,22 @@ def test_the_pace_follows_training_until_the_user_takes_the_slider(qtbot, window
     assert window.controls.speed_steps_per_s() == chosen and not window.lessons.pacing
 
 
+def test_a_lesson_adopted_at_start_selects_its_bin_at_the_first_picture(qtbot, keep, dialog_log):
+    """What ``vdq-gui --lesson coarse`` does: the window is built from the lesson's spec."""
+    lesson = lessons.LESSONS["coarse"]
+    spec = RunSpec.of(load_data(lesson.data, **lesson.options), dequantizer=lesson.runs[0])
+    win = keep(MainWindow(spec, compare=list(lesson.runs), worker_factory=TrainingWorker))
+    before = win.controls.speed_steps_per_s()
+    win.lessons.adopt(lesson, pace=False)  # a screenshot run: the speed is left alone
+    assert win.controls.speed_steps_per_s() == before and win.lessons.caption.isVisibleTo(win)
+    win.show()
+    win.start()
+    qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: win.selected_bin == lesson.selected_bin, timeout=5000)
+    assert win.lessons.lesson is lesson
+    win.close()
+
+
 def test_changing_the_data_ends_the_lesson(qtbot, window):
     assert window.lessons.open(lessons.LESSONS["variational"])
     assert window.lessons.caption.isVisible()

@@ -44,7 +44,7 @@ class LessonCaption(QtWidgets.QFrame):
         self.hide()
 
     def show_lesson(self, lesson: lessons.Lesson) -> None:
-        self.text.setText(f"<b>Lesson · {lesson.title}</b> — {lesson.caption}")
+        self.text.setText(f"<b>Lesson · {lesson.title}</b> — {lesson.caption} <i>(F2: explanations)</i>")
         self.show()
 
 

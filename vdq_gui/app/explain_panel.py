@@ -14,7 +14,7 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from vdq_gui.app import explanations
+from vdq_gui.app import explanations, style
 
 REFRESH_MS = 400  # words change slowly: a few renders a second at most
 FLASH_MS = 1500  # how long a click keeps the highlight
@@ -37,7 +37,7 @@ class ExplainPanel(QtWidgets.QDockWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         self.setWidget(splitter)
-        self.lesson = ""
+        self.lesson = self.lesson_caption = ""
         self.state = explanations.ViewState(runs=tuple(run.name for run in session.runs))
         self._rendered_at = 0.0
         self._sized = False
@@ -68,9 +68,9 @@ class ExplainPanel(QtWidgets.QDockWidget):
         return browser
 
     # == the words ======================================================================
-    def set_lesson(self, title: str) -> None:
-        """The lesson on (its title above the notes; its caption is above the plots), "": none."""
-        self.lesson = title
+    def set_lesson(self, title: str, caption: str = "") -> None:
+        """The lesson on, shown above the notes ("": none)."""
+        self.lesson, self.lesson_caption = title, caption
         self.render()
 
     @QtCore.Slot()
@@ -88,7 +88,7 @@ class ExplainPanel(QtWidgets.QDockWidget):
             self._formula_key = (self.state.kind, ink)
             self.formula.setHtml(explanations.formula_html(self.state.kind, ink)
                                  + explanations.terms_html(self.state.kind, ink))
-        set_html_keeping_scroll(self.notes, explanations.notes_html(self.state, self.lesson))
+        set_html_keeping_scroll(self.notes, explanations.notes_html(self.state, self.lesson, self.lesson_caption))
 
     @QtCore.Slot(object)
     def _on_moment(self, moment) -> None:
@@ -141,7 +141,8 @@ class ExplainPanel(QtWidgets.QDockWidget):
         window = self.parentWidget()
         if shown and not self._sized and isinstance(window, QtWidgets.QMainWindow):
             self._sized = True
-            width = min(DOCK_WIDTH, max(240, window.width() // 4))
+            scale = max(1.0, self.font().pointSizeF() / style.BASE_POINT_SIZE)  # presentation: wider
+            width = min(int(DOCK_WIDTH * scale), max(240, window.width() // 4))
             window.resizeDocks([self], [width], QtCore.Qt.Orientation.Horizontal)
 
     # == hovering and clicking ==========================================================

@@ -34,6 +34,7 @@ TERM_PLOTS = {
 TERM_COLOURS = {"bound": "#E69F00", "log_q": "#0072B2", "log_r": "#E69F00", "gap": "#CC79A7",
                 "exact": None, "iw": "#009E73"}
 INK = "#000000"
+WJ = "\u2060"  # word joiner: a narrow panel must not break "r(u|x)" at its bar
 
 TERM_WORDS = {
     "bound": ("the bound (ELBO)",
@@ -61,7 +62,9 @@ TERM_WORDS = {
 
 def term_link(key: str, text: str, ink: str = INK) -> str:
     colour = TERM_COLOURS[key] or ink
-    return f"<a href='term:{key}' style='color:{colour}; text-decoration:none'><b>{text}</b></a>"
+    # nowrap: a narrow panel breaks the formula between terms, never inside one.
+    return (f"<a href='term:{key}' style='color:{colour}; text-decoration:none; white-space:nowrap'>"
+            f"<b>{text}</b></a>")
 
 
 def formula_html(kind: str = "1d", ink: str = INK) -> str:
@@ -70,8 +73,8 @@ def formula_html(kind: str = "1d", ink: str = INK) -> str:
     lines = [
         f"{log_p} = log ∫<sub>0</sub><sup>1</sup> q(x+u) du",
         f"&nbsp;&nbsp;&nbsp;≥ {term_link('bound', 'E<sub>u~r</sub>[')} {term_link('log_q', 'log q(x+u)')} "
-        f"{term_link('log_r', '− log r(u|x)')} {term_link('bound', ']')}",
-        f"{log_p} − ELBO = {term_link('gap', 'KL(r(u|x)&nbsp;‖&nbsp;q(u|x))')}",
+        f"{term_link('log_r', f'−&nbsp;log&nbsp;r(u{WJ}|{WJ}x)')} {term_link('bound', ']')}",
+        f"{log_p} − ELBO = {term_link('gap', f'KL(r(u{WJ}|{WJ}x)&nbsp;‖&nbsp;q(u{WJ}|{WJ}x))')}",
         f"ELBO ≤ {term_link('iw', 'IW<sub>M</sub>')} ≤ {log_p}",
     ]
     note = "" if kind == "1d" else ("<p><i>Images: P(x) has no closed form, so there is no "
@@ -285,12 +288,13 @@ def _ladder(s: ViewState) -> str:
             "more samples M close the gap. Learned noise makes the whole ladder short.")
 
 
-def notes_html(state: ViewState, lesson: str = "") -> str:
-    """The "what to look at now" part of the panel: the lesson's title if one is on,
-    then one paragraph per plot (its title links to the plot)."""
+def notes_html(state: ViewState, lesson: str = "", caption: str = "") -> str:
+    """The "what to look at now" part of the panel: the lesson (title and caption) if one
+    is on, then one paragraph per plot (its title links to the plot)."""
     parts = []
     if lesson:
-        parts.append(f"<p style='background:#fff4d6; color:#3d2f00'><b>Lesson:</b> {lesson}</p>")
+        words = f" — {caption}" if caption else ""
+        parts.append(f"<p style='background:#fff4d6; color:#3d2f00'><b>Lesson:</b> {lesson}{words}</p>")
     moment = f"step {state.step:,}" + ("" if state.live else " (timeline)")
     parts.append(f"<p><b>What to look at now</b> · <i>{', '.join(state.runs)} · {moment}</i></p>")
     for key, title, text in plot_notes(state):

@@ -43,8 +43,10 @@ class LessonCaption(QtWidgets.QFrame):
         row.addWidget(self.close_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         self.hide()
 
-    def show_lesson(self, lesson: lessons.Lesson) -> None:
-        self.text.setText(f"<b>Lesson · {lesson.title}</b> — {lesson.caption} <i>(F2: explanations)</i>")
+    def show_lesson(self, lesson: lessons.Lesson, short: bool = False) -> None:
+        """``short``: the title only (the explanation panel, open, has the caption)."""
+        words = "what to watch is in the explanation panel" if short else f"{lesson.caption} <i>(F2: explanations)</i>"
+        self.text.setText(f"<b>Lesson · {lesson.title}</b> — {words}")
         self.show()
 
 
@@ -69,6 +71,8 @@ class LessonDirector(QtCore.QObject):
         window.session.runs_changed.connect(self._check_still_on)
         # actionTriggered: the user's moves only (not the lesson's setValue).
         window.controls.speed.actionTriggered.connect(self._on_user_speed)
+        if explain is not None:
+            explain.visibilityChanged.connect(self._on_explain_visibility)
 
     # == applying ========================================================================
     def open(self, lesson: lessons.Lesson, pace: bool = True) -> bool:
@@ -95,12 +99,24 @@ class LessonDirector(QtCore.QObject):
         self.lesson = lesson
         self._data = self.window.spec.data
         self._pending_bin = lesson.selected_bin
-        self.caption.show_lesson(lesson)
-        if self.explain is not None:
-            self.explain.set_lesson(lesson.title)
+        self._show_caption()
         self.pacing = pace
         if pace:
             self._set_speed(lesson.speed_at(0))
+
+    def _show_caption(self) -> None:
+        """The caption in one place: the explanation panel when it is open (the plots
+        keep their height), else the strip above the plots."""
+        lesson = self.lesson
+        panel_open = self.explain is not None and self.explain.isVisible()
+        self.caption.show_lesson(lesson, short=panel_open)
+        if self.explain is not None:
+            self.explain.set_lesson(lesson.title, lesson.caption)
+
+    @QtCore.Slot(bool)
+    def _on_explain_visibility(self, _visible: bool) -> None:
+        if self.lesson is not None:
+            self._show_caption()
 
     @QtCore.Slot()
     def end(self) -> None:

@@ -113,7 +113,8 @@ def test_closing_the_caption_ends_the_lesson_and_keeps_the_runs(qtbot, window):
     assert window.lessons.open(lessons.LESSONS["compare"])
     window.explain.show()
     assert "Lesson:" in window.explain.notes.toPlainText()
-    qtbot.waitUntil(lambda: "what to watch is in the explanation panel" in window.lessons.caption.text.text())
+    qtbot.waitUntil(lambda: lessons.LESSONS["compare"].caption not in window.lessons.caption.text.text())
+    assert lessons.LESSONS["compare"].title in window.lessons.caption.text.text()
     assert lessons.LESSONS["compare"].caption in window.explain.notes.toPlainText()
     window.explain.hide()  # closed: the strip has the caption again
     assert lessons.LESSONS["compare"].caption in window.lessons.caption.text.text()

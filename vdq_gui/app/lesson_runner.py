@@ -45,8 +45,8 @@ class LessonCaption(QtWidgets.QFrame):
 
     def show_lesson(self, lesson: lessons.Lesson, short: bool = False) -> None:
         """``short``: the title only (the explanation panel, open, has the caption)."""
-        words = "what to watch is in the explanation panel" if short else f"{lesson.caption} <i>(F2: explanations)</i>"
-        self.text.setText(f"<b>Lesson · {lesson.title}</b> — {words}")
+        words = "" if short else f" — {lesson.caption} <i>(F2: explanations)</i>"
+        self.text.setText(f"<b>Lesson · {lesson.title}</b>{words}")
         self.show()
 
 

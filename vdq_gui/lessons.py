@@ -57,16 +57,17 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
            "−log P(x): without noise the loss is not a bound.",
            runs=("none",), pace=SPIKES_PACE, selected_bin=9),
     Lesson("uniform", "Uniform noise and its flat steps",
-           "Uniform noise u ~ U(0, 1) spreads every value over its whole bin: q settles into flat "
-           "steps, r is one flat colour, and the gap stays large on the slopes (selected bin 11).",
+           "Uniform noise u ~ U(0, 1) spreads every value evenly over its bin, so x+u, what q is trained "
+           "on, has the bars' flat steps as its density. r is one flat colour; a smooth q tilts inside "
+           "the bins on the slopes, and there the gap is large (selected bin 11).",
            runs=("uniform",), selected_bin=11),
     Lesson("variational", "Learned noise (variational dequantization)",
            "r(u|x) is learned: watch the heatmap columns bend towards the model's posterior q(u|x) "
            "and the gap bars shrink; in the selected bin orange r moves onto green q(u|x).",
            runs=("variational",), selected_bin=11),
     Lesson("compare", "All three side by side: none, uniform, variational",
-           "Same data, seed and batches; only the noise differs. none grows spikes (not a bound), "
-           "uniform makes flat steps, variational stays smooth with the smallest gap.",
+           "Same data, seed and batches; only the noise differs. none is not a bound (and grows spikes "
+           "after a few thousand steps), uniform pays a gap on the slopes, variational has the smallest.",
            runs=("none", "uniform", "variational"), selected_bin=11),
     Lesson("coarse", "Coarse bins (3 bits): where the gap is large",
            "Only 8 bins: q changes a lot inside each one, so uniform noise pays a large gap (the bars "

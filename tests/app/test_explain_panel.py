@@ -61,7 +61,7 @@ def test_the_notes_follow_the_dequantizer_and_the_step(qtbot, window):
     show(window, snapshot_1d(step=500, dequantizer="uniform"))
     qtbot.waitUntil(lambda: window.explain.state.step == 500)
     uniform = window.explain.notes.toPlainText()
-    assert "turn into steps" in uniform
+    assert "flat steps" in uniform
     assert "r(u|x) = 1 in every bin" in uniform and "step 500" in uniform
     show(window, snapshot_1d(step=520, dequantizer="none"))
     qtbot.waitUntil(lambda: window.explain.state.dequantizer == "none")

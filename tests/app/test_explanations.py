@@ -51,9 +51,10 @@ def test_compare_and_images_have_their_own_notes():
 
 
 def test_the_notes_follow_the_state_of_training():
-    early = notes(ex.ViewState(runs=("uniform",), step=10))["density"]
-    later = notes(ex.ViewState(runs=("uniform",), step=5000))["density"]
-    assert "Still smooth" in early and "Still smooth" not in later
+    early = notes(ex.ViewState(runs=("variational",), step=10))["noise"]
+    later = notes(ex.ViewState(runs=("variational",), step=5000))["noise"]
+    assert "still nearly flat" in early and "still nearly flat" not in later
+    assert "Early on q is still smooth" in notes(ex.ViewState(runs=("none",), step=10))["density"]
     spikes = notes(ex.ViewState(runs=("none",), step=3000, spike_ratio=12.0))["density"]
     assert "12× the tallest bar" in spikes
     gap = notes(ex.ViewState(runs=("variational",), step=3000, selected_bin=4, bin_gap=0.0123, mean_gap=0.004))

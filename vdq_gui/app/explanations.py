@@ -179,7 +179,7 @@ def _density(s: ViewState) -> str:
         if "none" in s.runs:
             text += "none puts narrow spikes at the integer points; "
         if "uniform" in s.runs:
-            text += "uniform fills each bin with a flat step; "
+            text += "uniform's target, x+u, has the flat steps of the bars for a density; "
         if any(r in s.runs for r in ("variational", "logit-normal")):
             text += "learned noise lets q stay smooth inside the bins. "
         return text + "All of them try to match the bars with their dots."
@@ -194,9 +194,9 @@ def _density(s: ViewState) -> str:
             text += " Early on q is still smooth: play slowly and watch it sharpen."
         return text
     if name == "uniform":
-        text = ("Uniform noise spreads every value over its whole bin, so the best q is flat inside each bin: "
-                "watch the blue curve turn into steps, one per bar, with the dots on the bars.")
-        return text + (" Still smooth: the steps form as training goes on." if s.early else "")
+        return ("Uniform noise spreads every value evenly over its bin, so x+u, what q is trained on, has the "
+                "bars' flat steps for a density. The smooth blue curve can only come close: where it tilts "
+                "inside a bin (on the slopes) the bound pays a gap. The dots P(x) still match the bars.")
     return ("r puts the noise where q has its mass, so q need not be flat inside a bin: it stays smooth, "
             "without steps, while the dots P(x) still match the bars.")
 
@@ -253,7 +253,8 @@ def _loss(s: ViewState) -> str:
     text = ("bound ≥ IW bound ≥ exact −log P(x). The purple curve (right axis) is their difference, the gap "
             "= average KL(r ‖ q(u|x)).")
     if name == "uniform":
-        text += " With fixed uniform noise the gap stops shrinking once q has made its steps."
+        text += (" With fixed uniform noise the gap levels off: it is the price of q's tilt inside the bins, "
+                 "which a flat r cannot follow.")
     else:
         text += " With learned noise the gap keeps shrinking as r follows q."
     if s.mean_gap is not None:

@@ -336,7 +336,7 @@ class PlotArea(QtWidgets.QWidget):
         if term is None:
             return []
         keys = plots if plots is not None else TERM_PLOTS.get(term, ())
-        shown = [panel for key in keys for panel in self.panels_for(key)]
+        shown = [panel for key in keys for panel in self.panels_for(key) if panel.shows(term)]
         tabbed = [panel for panel in shown if self.bottom_right.indexOf(panel) >= 0]
         if reveal and tabbed and self.bottom_right.currentWidget() not in tabbed:
             self.bottom_right.setCurrentWidget(tabbed[0])

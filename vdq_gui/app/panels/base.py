@@ -151,6 +151,10 @@ class PlotPanel(QtWidgets.QFrame):
         ``explanations.TERM_PLOTS``; "plot": the panel as a whole); subclasses say."""
         return []
 
+    def shows(self, term: str) -> bool:
+        """Whether this panel draws ``term`` at the moment."""
+        return True
+
     def highlight(self, term: str | None) -> None:
         """Show where ``term`` is drawn here (thicker pens and a frame), None: undo."""
         from vdq_gui.app.panels.highlight import HighlightFrame, ItemHighlight

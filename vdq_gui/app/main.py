@@ -17,6 +17,7 @@ import sys
 
 from vdq_gui.cli import (add_data_arguments, add_objective_arguments, data_options, int_at_least, objective_options,
                          positive_float)
+from vdq_gui.lessons import add_lesson_arguments, apply_lesson_arguments, listing
 from vdq_gui.models.names import DEFAULT_DEQUANTIZER, DEQUANTIZERS
 
 DEFAULT_DATA = "builtin:bimodal"
@@ -71,6 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int_at_least(1, BATCH_SIZE_MAX), default=None)
     add_data_arguments(parser)  # the same data options as vdq-train
     add_objective_arguments(parser.add_argument_group("objective (also Training ▸ Objective…)"))
+    add_lesson_arguments(parser)  # --lesson NAME, --list-lessons, --explanations
     run = parser.add_argument_group("automation")
     run.add_argument("--auto-start", action="store_true", help="start training at once")
     run.add_argument("--after-steps", type=int_at_least(1), metavar="N", help="with --auto-start: train N steps, then pause")
@@ -103,6 +105,13 @@ def check_compare(names: list[str] | None) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.list_lessons:  # before Qt and torch: answers at once
+        print(listing())
+        return 0
+    problem = apply_lesson_arguments(args, DEFAULT_DATA)
+    if problem:
+        print(f"vdq-gui: {problem}", file=sys.stderr)
+        return 2
     from vdq_gui.app.platform_check import check_platform
 
     # Before Qt is asked for a platform: a missing system library or display gets one clear
@@ -148,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(*args.size)
     if args.presentation:
         window.actions["presentation"].setChecked(True)
+    if args.explanations:
+        window.explain.show()
+    if args.lesson:  # in screenshot runs at full speed: the picture is what is wanted
+        window.lessons.adopt(args.lesson, pace=not args.screenshot)
     if args.screenshot:
         from vdq_gui.app import dialogs
 

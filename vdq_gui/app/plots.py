@@ -318,9 +318,41 @@ class PlotArea(QtWidgets.QWidget):
         for panel in self.panels:
             panel.set_selected_bin(level)
 
+    def panels_for(self, key: str) -> list:
+        """The visible panels of a plot key of ``explanations.PLOT_TITLES``."""
+        one_d = self.top_left.currentWidget() is self.density
+        found = {"density": [self.density] if one_d else [], "images": [] if one_d else self.image_panels,
+                 "noise": self.noise_panels, "loss": [self.loss], "detail": [self.detail],
+                 "ladder": [self.ladder] if one_d else []}
+        return list(found.get(key, []))
+
+    def highlight(self, term: str | None, plots=None, reveal: bool = False) -> list:
+        """Show where ``term`` (a key of ``explanations.TERM_PLOTS``, or "plot" with
+        ``plots``) is drawn; None undoes it.  ``reveal``: bring a panel hidden behind
+        another tab to the front.  Returns the panels highlighted."""
+        from vdq_gui.app.explanations import TERM_PLOTS
+
+        for panel in self.panels:
+            if panel.highlighted_term is not None:
+                panel.highlight(None)
+        if term is None:
+            return []
+        keys = plots if plots is not None else TERM_PLOTS.get(term, ())
+        shown = [panel for key in keys for panel in self.panels_for(key) if panel.shows(term)]
+        tabbed = [panel for panel in shown if self.bottom_right.indexOf(panel) >= 0]
+        if reveal and tabbed and self.bottom_right.currentWidget() not in tabbed:
+            self.bottom_right.setCurrentWidget(tabbed[0])
+        for panel in shown:
+            panel.highlight(term)
+        return shown
+
     def reset_views(self) -> None:
         for panel in self.panels:
             panel.reset_view()
+
+    def add_top_bar(self, widget: QtWidgets.QWidget) -> None:
+        """A strip above the banner and the plots (a lesson's caption)."""
+        self.layout().insertWidget(0, widget)
 
     def show_banner(self, text: str, error: bool = False) -> None:
         colour = "background:#fde8e8; color:#8b0000;" if error else "background:#eef3fb; color:#1d3a63;"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from vdq_gui.app import dialogs, lifeline, style
+from vdq_gui.app import dialogs, explain_panel, lesson_runner, lifeline, style
 from vdq_gui.app.controls import OPEN_FILE, ControlPanel
 from vdq_gui.app.plots import PlotArea
 from vdq_gui.app.process_worker import ProcessTrainingWorker
@@ -56,6 +56,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_central()
         self.status = TrainingStatus(self.statusBar())
         self._connect_session()
+        self.explain = explain_panel.install(self)  # View > Explanations (F2), hidden at first
+        self.lessons = lesson_runner.install(self, self.explain)  # the Lessons menu
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)

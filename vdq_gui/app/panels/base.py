@@ -8,7 +8,8 @@ A panel exposes:
   draw(snapshot)          draw one snapshot (setData/setImage only);
   reset_view()            restore the ranges the panel chose itself;
   set_font_scale(scale)   presentation mode;
-  bin_clicked(int)        emitted when the user clicks a bin.
+  bin_clicked(int)        emitted when the user clicks a bin;
+  highlight(term)         show where a term of the bound is drawn (None: undo).
 """
 
 from __future__ import annotations
@@ -141,6 +142,32 @@ class PlotPanel(QtWidgets.QFrame):
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = scale
         self.header.set_font_scale(scale)
+
+    # -- highlighting a term of the bound (the explanation panel) ---------------------
+    highlighted_term: str | None = None
+
+    def highlight_items(self, term: str) -> list:
+        """The plot items of this panel that draw ``term`` (a key of
+        ``explanations.TERM_PLOTS``; "plot": the panel as a whole); subclasses say."""
+        return []
+
+    def shows(self, term: str) -> bool:
+        """Whether this panel draws ``term`` at the moment."""
+        return True
+
+    def highlight(self, term: str | None) -> None:
+        """Show where ``term`` is drawn here (thicker pens and a frame), None: undo."""
+        from vdq_gui.app.panels.highlight import HighlightFrame, ItemHighlight
+
+        if not hasattr(self, "_item_highlight"):  # made on first use: most sessions never do
+            self._item_highlight, self._frame = ItemHighlight(), HighlightFrame(self)
+        self._item_highlight.restore()
+        self.highlighted_term = term
+        if term is None:
+            self._frame.hide()
+            return
+        self._item_highlight.apply(self.highlight_items(term))
+        self._frame.show_over(self)
 
 
 def style_plot(plot: pg.PlotItem, scale: float, left_width: int = 56) -> None:

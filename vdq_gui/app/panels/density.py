@@ -169,6 +169,13 @@ class DensityPanel(PlotPanel):
         self.warning.set_font_scale(scale)
         self.crosshair.set_font_scale(scale)
 
+    def highlight_items(self, term: str) -> list:
+        if term == "log_q":
+            return [self.density_curve, *(curve for curve, _ in self._run_items if curve.isVisible())]
+        if term == "exact":
+            return [self.model_marks, *(marks for _, marks in self._run_items if marks.isVisible())]
+        return []
+
     # -- hover read-out --------------------------------------------------------------
     def _describe(self, x: float, y: float) -> str | None:
         if not self._levels or not 0 <= x < self._levels:

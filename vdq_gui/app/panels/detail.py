@@ -168,6 +168,14 @@ class DetailPanel(PlotPanel):
         return head
 
 
+    def highlight_items(self, term: str) -> list:
+        if term == "log_r":
+            return [self.noise, *(noise for noise, _ in self._run_items if noise.isVisible())]
+        if term == "gap":  # the KL is between the two curves of a pair
+            pairs = [pair for pair in self._run_items if pair[0].isVisible()]
+            return [self.noise, self.posterior, *(item for pair in pairs for item in pair)]
+        return []
+
     def reset_view(self) -> None:
         self.fit.reset()
         self.plot.setXRange(0, 1, padding=0.02)

@@ -394,6 +394,17 @@ class LossPanel(PlotPanel):
         for box in (self.log_scale, self.smooth):
             box.setFont(style.font(scale, 0.9))
 
+    def highlight_items(self, term: str) -> list:
+        columns = {"bound": ("train_bound", "val_bound"), "iw": ("iw_bound",), "exact": ("exact",),
+                   "gap": ("gap",)}.get(term, ())
+        items = [self.curves[c] for c in columns if self.curves[c].isVisible()]
+        return items + [curves[c] for curves in self._run_curves for c in columns
+                        if c in curves and curves[c].isVisible()]
+
+    def shows(self, term: str) -> bool:
+        # Images have no exact value (no curve) and, without a bound, no gap.
+        return term not in ("exact", "gap") or bool(self.highlight_items(term))
+
     # -- hover read-out --------------------------------------------------------------
     def _describe(self, x: float, _y: float) -> str | None:
         snap = self._snapshot

@@ -225,6 +225,10 @@ class NoiseMapPanel(PlotPanel):
         self.gap_crosshair.set_font_scale(scale)
         self.gap_note.set_font_scale(scale)
 
+    def highlight_items(self, term: str) -> list:
+        # r itself is the heatmap (no pen to thicken): the panel's frame says it.
+        return [self.gap_bars, self.unseen_bars] if term == "gap" and self._gap_shown else []
+
     # -- hover read-out --------------------------------------------------------------
     def _cell(self, x: float, y: float):
         snap = self._snapshot

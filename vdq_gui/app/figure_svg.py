@@ -114,7 +114,36 @@ class SvgFigure:
         self.root.append(piece)
 
     def tostring(self) -> str:
+        flatten_scaled_rects(self.root)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(self.root, encoding="unicode")
+
+
+MATRIX = re.compile(r"matrix\(([^)]*)\)")
+
+
+def flatten_scaled_rects(root: ElementTree.Element) -> None:
+    """Rectangles drawn in plot coordinates (a selection band's outline) come out of
+    pyqtgraph as <rect>s under a scaling transform, with a non-scaling stroke.  Renderers
+    without vector-effect support (librsvg, many slide programs) scale the stroke too: a
+    2-pixel outline becomes a band bins wide.  Such groups get their corners transformed
+    into paths instead, so no transform scales the stroke."""
+    for group in root.iter(f"{{{SVG_NS}}}g"):
+        match = MATRIX.fullmatch(group.get("transform", "").strip())
+        children = list(group)
+        if match is None or not children or any(child.tag != f"{{{SVG_NS}}}rect" for child in children):
+            continue
+        a, b, c, d, e, f = (float(v) for v in re.split(r"[ ,]+", match.group(1).strip()))
+        for rect in children:
+            x, y = float(rect.get("x", 0)), float(rect.get("y", 0))
+            w, h = float(rect.get("width", 0)), float(rect.get("height", 0))
+            corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+            points = [(a * px + c * py + e, b * px + d * py + f) for px, py in corners]
+            path = " ".join(f"{'M' if i == 0 else 'L'}{px:.3f},{py:.3f}" for i, (px, py) in enumerate(points))
+            rect.tag = f"{{{SVG_NS}}}path"
+            for name in ("x", "y", "width", "height"):
+                rect.attrib.pop(name, None)
+            rect.set("d", path + " Z")
+        del group.attrib["transform"]
 
 
 def _prefix_ids(text: str, prefix: str) -> str:

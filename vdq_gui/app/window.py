@@ -56,6 +56,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_central()
         self.status = TrainingStatus(self.statusBar())
         self._connect_session()
+        from vdq_gui.app import export_menu, recording_menu  # File > Export…, the Record menu
+
+        self.export_commands = export_menu.install(self)
+        self.record_commands = recording_menu.install(self)
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)

@@ -247,3 +247,21 @@ def test_export_dir_and_record_mp4_in_compare_mode(tmp_path):
         assert video.get_meta_data()["size"] == (800, 532)
     noise_columns, _ = tables.read_csv(out / "noise.csv")
     assert "uniform:r(u|x)" in noise_columns and "variational:r(u|x)" in noise_columns
+
+
+def test_image_grids_and_the_ladder_export_too(window, tmp_path):
+    from tests.app.conftest import snapshot_images
+
+    window.plots.bottom_right.setCurrentWidget(window.plots.ladder)
+    window.session.moment_changed.emit(Moment((snapshot_images(),), live=False))
+    shown = dict(export.visible_panels(window.plots))
+    assert set(shown) == {"images", "noise", "loss", "ladder"}
+    grids = shown["images"]
+    read = export.read_panel_csv(export.panel_csv(grids, tmp_path / "images.csv"))
+    image = grids.items["sample_images"].image
+    np.testing.assert_array_equal(read["model samples"][:, 2].reshape(image.shape[:2]), image)
+    texts = svg_texts(export.panel_svg(grids, tmp_path / "images.svg"))
+    assert "Images" in texts and "model samples" in texts and "dequantized (x+u)/K" in texts
+    ladder = export.read_panel_csv(export.panel_csv(shown["ladder"], tmp_path / "ladder.csv"))
+    assert ladder == {}  # images have no ladder (it needs the exact P(x)): no rows, the header only
+    assert "Bound ladder" in svg_texts(export.panel_svg(shown["ladder"], tmp_path / "ladder.svg"))

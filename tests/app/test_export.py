@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ElementTree
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6 import QtCore, QtTest
 
 from tests.app import fakes
 from tests.app.conftest import snapshot_1d
@@ -167,6 +168,12 @@ def test_every_plot_menu_offers_the_three_exports(window, tmp_path, monkeypatch)
     assert texts == ["Export as PNG…", "Export as SVG…", "Export as CSV… (the plotted data)"]
     view = window.density.plot.getViewBox()
     assert view.menu is window.density.export_menu and view.menuEnabled()
+    for panel in (window.density, window.noise, window.loss, window.detail):  # a real right-click opens it
+        viewport = panel.widget.viewport()
+        QtTest.QTest.mouseClick(viewport, QtCore.Qt.MouseButton.RightButton, QtCore.Qt.KeyboardModifier.NoModifier,
+                                QtCore.QPoint(viewport.width() // 2, viewport.height() // 3))
+        assert panel.export_menu.isVisible(), type(panel).__name__
+        panel.export_menu.hide()
     answers = iter([str(tmp_path / "a.png"), str(tmp_path / "a"), str(tmp_path / "a.csv")])
     monkeypatch.setattr(export_menu, "ask_save_path", lambda *args: next(answers))
     for action in window.density.export_menu.actions():

@@ -202,7 +202,24 @@ class RecordCommands(QtCore.QObject):
         except ValueError as error:
             dialogs.show_error(self.window, "Cannot record", str(error))
             return False
-        frames = recording.render_timeline(self.window.session, widget, options.frames, options.width)
+        progress = QtWidgets.QProgressDialog("Drawing the timeline's moments…", "Stop", 0, options.frames,
+                                             self.window)
+        progress.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(500)
+
+        def report(done: int, total: int) -> bool:  # between two moments: the dialog stays live
+            progress.setMaximum(total)
+            progress.setValue(done)
+            QtWidgets.QApplication.processEvents()
+            return not progress.wasCanceled()
+
+        try:
+            frames = recording.render_timeline(self.window.session, widget, options.frames, options.width, report)
+        finally:
+            progress.close()
+            progress.deleteLater()
+        if not frames:
+            return False
         try:
             writer = recording.AnimationWriter(options.path, options.fps)
         except OSError as error:

@@ -3,9 +3,9 @@ of the whole window or of one plot.
 
 Three sources of frames:
   * ``LiveRecorder``: the live window, grabbed on a timer at a modest rate.  A grab reads
-    the window's back buffer (QScreen.grabWindow: ~0.2 ms at 1280 x 720, where
-    QWidget.grab() would paint the whole window again, ~10 ms), is scaled down and handed
-    to a writer thread: the GUI thread spends about a millisecond a frame;
+    the window's back buffer (QScreen.grabWindow: ~0.2 ms at 1280 x 720 on an idle
+    machine, where QWidget.grab() would paint the whole window again, ~10 ms) and is
+    handed to the writer thread, which scales it down;
   * ``render_timeline``: the timeline's kept moments, drawn one after the other;
   * ``SteppedRecording``: ``--record``: N steps trained in equal chunks, a frame after each.
 Encoding runs in ``AnimationWriter``'s thread (MP4 frames stream into ffmpeg as they come;
@@ -83,15 +83,12 @@ class AnimationWriter:
         self._thread = threading.Thread(target=self._run, name="vdq-recording-writer")
         self._thread.start()
 
-    def add(self, frame: np.ndarray) -> bool:
-        """Queue a frame; False when the writer cannot take more (a failure, or a GIF too
-        big to keep): the recording should stop."""
+    def add(self, frame) -> bool:
+        """Queue a frame: an (H, W, 3) uint8 array, or ``(QImage, width)`` to be scaled in
+        the writer's thread.  False when the writer cannot take more (a failure, or a GIF
+        too big to keep): the recording should stop."""
         if self.error is not None or self._buffered > MAX_BUFFERED_BYTES:
             return False
-        if self._size is None:
-            self._size = frame.shape
-        elif frame.shape != self._size:  # every frame of a file has the first one's size
-            frame = _fit(frame, self._size)
         self.frames_in += 1
         self._queue.put(frame)
         return True
@@ -120,7 +117,14 @@ class AnimationWriter:
                 pass
 
     def _frames(self):
-        while (frame := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
+            # QImage is safe to read in another thread, and Qt's scaling here runs beside
+            # the GUI thread (PySide releases the GIL in Qt calls).
+            frame = to_frame(*item) if isinstance(item, tuple) else item
+            if self._size is None:
+                self._size = frame.shape
+            elif frame.shape != self._size:  # every frame of a file has the first one's size
+                frame = _fit(frame, self._size)
             yield frame
 
     def _write_mp4(self) -> None:
@@ -214,7 +218,7 @@ class LiveRecorder(QtCore.QObject):
         import time
 
         started = time.perf_counter()
-        ok = self.writer.add(to_frame(grab_live(self.widget), self.width))
+        ok = self.writer.add((grab_live(self.widget), self.width))
         self.grab_seconds += time.perf_counter() - started
         if not ok:
             self.stop()

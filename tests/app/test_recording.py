@@ -124,3 +124,23 @@ def test_closing_the_window_while_recording_writes_the_file(qtbot, window, tmp_p
     window.close()
     with Image.open(tmp_path / "closed.gif") as gif:
         assert gif.width == 300 and gif.n_frames >= 1
+
+
+def test_record_menu_start_and_stop_through_the_dialog(qtbot, window, tmp_path, monkeypatch):
+    dialog = recording_menu.RecordDialog(window, list(window.record_commands.targets()), timeline=False)
+    assert [dialog.target.itemText(i) for i in range(dialog.target.count())] == [
+        "the whole window", "density", "noise", "loss", "detail"]
+    dialog.target.setCurrentText("density")
+    dialog.fps.setValue(15)
+    dialog.path.setText(str(tmp_path / "density.gif"))
+    chosen = dialog.options()
+    assert (chosen.target, chosen.fps, chosen.width) == ("density", 15, recording.DEFAULT_WIDTH)
+    dialog.deleteLater()
+    monkeypatch.setattr(recording_menu, "ask_options", lambda *args, **kwargs: chosen)
+    commands = window.record_commands
+    commands.start_action.trigger()
+    assert commands.recorder.widget is window.density
+    qtbot.waitUntil(lambda: commands.recorder.frames >= 2, timeout=5000)
+    commands.stop_action.trigger()
+    with Image.open(tmp_path / "density.gif") as gif:
+        assert gif.width == min(recording.DEFAULT_WIDTH, window.density.width() // 2 * 2)

@@ -52,6 +52,7 @@ class RecordDialog(QtWidgets.QDialog):
         self.frames.setToolTip("Moments of the timeline to draw, evenly spread over it")
         self.path = QtWidgets.QLineEdit(str(Path.home() / "vdq-gui.gif"))
         self.path.setToolTip("A .gif or .mp4 file")
+        self.path.setMinimumWidth(320)
         browse = QtWidgets.QPushButton("Choose…")
         browse.clicked.connect(self._on_browse)
         row = QtWidgets.QHBoxLayout()

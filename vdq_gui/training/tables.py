@@ -23,10 +23,6 @@ Table = tuple[list[str], np.ndarray]
 TABLE_NAMES = ("metrics", "noise", "density", "gaps")
 
 
-def _prefixed(names: list[str], column: str) -> list[str]:
-    return [f"{name}:{column}" if len(names) > 1 else column for name in names]
-
-
 def _table(columns: list[str], arrays: list[np.ndarray]) -> Table:
     values = np.column_stack([np.asarray(a, dtype=float) for a in arrays]) if arrays else np.zeros((0, 0))
     return list(columns), values

@@ -1,5 +1,7 @@
 """Driving the window without a person: ``--auto-start``, ``--after-steps N`` and
-``--screenshot PATH`` (train, save a PNG of the whole window, exit 0).
+``--screenshot PATH`` (train, save a PNG of the whole window, exit 0); ``--export DIR``
+(every plot and the data, vdq_gui.app.export) and ``--record PATH`` (an animation of the
+run, vdq_gui.app.recording) are saved at the same moment.
 
 If training stops early (a divergence), the screenshot is saved at once, with the banner
 saying what happened and the state gone back to; the exit status is then 0 when that
@@ -20,10 +22,13 @@ EXIT_DIVERGED = 3  # as vdq-train: no finite state could be restored
 
 class AutoRun(QtCore.QObject):
     def __init__(self, window, app: QtWidgets.QApplication, *, screenshot: str | None = None,
-                 auto_start: bool = False, after_steps: int | None = None):
+                 auto_start: bool = False, after_steps: int | None = None, export: str | None = None,
+                 record: str | None = None):
         super().__init__(window)
         self.window, self.app = window, app
         self.screenshot = screenshot
+        self.export, self.record = export, record
+        self.recording = None  # --record: the chunked run that grabs its frames
         self.auto_start = auto_start
         self.after_steps = after_steps if auto_start and after_steps else 0
         self._saved = False
@@ -36,12 +41,18 @@ class AutoRun(QtCore.QObject):
     def start(self) -> None:
         window = self.window
         window.start()
-        if self.after_steps:
+        if self.after_steps and self.record:
+            from vdq_gui.app.recording import SteppedRecording
+
+            self.recording = SteppedRecording(window, window, self.after_steps)
+            self.recording.start()
+            window.show_playing(True)
+        elif self.after_steps:
             window.session.step(self.after_steps)  # every run: compare mode is in lockstep
             window.show_playing(True)
         elif self.auto_start:
             window.actions["play"].setChecked(True)
-        if self.screenshot:
+        if self.screenshot or self.export or self.record:
             window.frame_drawn.connect(self._on_frame)
             window.session.failed.connect(self._on_failed)
             window.session.stopped.connect(self._on_stopped)
@@ -75,11 +86,20 @@ class AutoRun(QtCore.QObject):
 
     @QtCore.Slot()
     def _save_and_quit(self) -> None:
-        path = Path(self.screenshot)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ok = self.window.save_screenshot(path)
+        if self.recording is not None and not self.recording.done and not self._stopped:
+            self.recording.finished.connect(self._save_and_quit)  # its last frame is on its way
+            return
         step = self.window.last_snapshot.step if self.window.last_snapshot is not None else 0
-        print(f"vdq-gui: {'saved' if ok else 'could not save'} {path} (step {step})")
+        ok = True
+        if self.screenshot:
+            path = Path(self.screenshot)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ok = self.window.save_screenshot(path)
+            print(f"vdq-gui: {'saved' if ok else 'could not save'} {path} (step {step})")
+        if self.export or self.record:
+            from vdq_gui.app.auto_export import save_exports
+
+            ok = save_exports(self.window, self.export, self.record, self.recording, step) and ok
         code = 0 if ok else 1
         if self._stopped and ok:
             print(f"vdq-gui: training stopped early: {self._stopped}", file=sys.stderr)
@@ -95,7 +115,7 @@ class AutoRun(QtCore.QObject):
 
     @QtCore.Slot()
     def _on_timeout(self) -> None:
-        print(f"vdq-gui: no screenshot after {SCREENSHOT_TIMEOUT_S} s", file=sys.stderr)
+        print(f"vdq-gui: nothing saved after {SCREENSHOT_TIMEOUT_S} s", file=sys.stderr)
         self._quit(1)
 
     def _quit(self, code: int) -> None:

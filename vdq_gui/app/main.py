@@ -77,12 +77,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run.add_argument("--auto-start", action="store_true", help="start training at once")
     run.add_argument("--after-steps", type=int_at_least(1), metavar="N", help="with --auto-start: train N steps, then pause")
     run.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window, then exit")
+    run.add_argument("--export", metavar="DIR", help="save every plot (PNG, SVG), the slide figure and the data "
+                                                    "(metrics, noise, density, gaps as CSV and NPZ) in DIR, then exit")
+    run.add_argument("--record", metavar="PATH", type=record_path,
+                     help="with --after-steps N: save an animation of the run (.gif or .mp4), then exit")
     run.add_argument("--presentation", action="store_true", help="start with larger fonts")
     run.add_argument("--size", type=window_size, default="1280x720", help="window size WIDTHxHEIGHT (default %(default)s)")
     run.add_argument("--worker", choices=("process", "thread"), default="process",
                      help="train in a separate process (default: painting never slows training) "
                           "or in a thread of the window's process")
     return parser.parse_args(argv)
+
+
+def record_path(text: str) -> str:
+    if not text.lower().endswith((".gif", ".mp4")):
+        raise argparse.ArgumentTypeError(f"{text!r}: record to a .gif or .mp4 file")
+    return text
 
 
 def compare_list(text: str) -> list[str]:
@@ -116,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # Before Qt is asked for a platform: a missing system library or display gets one clear
     # message and exit status 2, not Qt's abort.
-    failed = check_platform(offscreen_ok=bool(args.screenshot))
+    unattended = bool(args.screenshot or args.export or args.record)
+    failed = check_platform(offscreen_ok=unattended)
     if failed is not None:
         return failed
     problem = check_compare(args.compare)
@@ -159,9 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         window.actions["presentation"].setChecked(True)
     if args.explanations:
         window.explain.show()
-    if args.lesson:  # in screenshot runs at full speed: the picture is what is wanted
-        window.lessons.adopt(args.lesson, pace=not args.screenshot)
-    if args.screenshot:
+    if args.lesson:  # in unattended runs at full speed: the picture is what is wanted
+        window.lessons.adopt(args.lesson, pace=not unattended)
+    if unattended:
         from vdq_gui.app import dialogs
 
         dialogs.use_console()
@@ -171,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     from vdq_gui.app.autorun import AutoRun
 
     runner = AutoRun(window, app, screenshot=args.screenshot, auto_start=args.auto_start,
-                     after_steps=args.after_steps)
+                     after_steps=args.after_steps, export=args.export, record=args.record)
     QtCore.QTimer.singleShot(0, runner.start)
     close_on_ctrl_c(window)
     return app.exec()

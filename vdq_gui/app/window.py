@@ -58,6 +58,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._connect_session()
         self.explain = explain_panel.install(self)  # View > Explanations (F2), hidden at first
         self.lessons = lesson_runner.install(self, self.explain)  # the Lessons menu
+        from vdq_gui.app import export_menu, recording_menu  # File > Export…, the Record menu
+
+        self.export_commands = export_menu.install(self)
+        self.record_commands = recording_menu.install(self)
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)

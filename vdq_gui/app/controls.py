@@ -59,7 +59,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.explanation = QtWidgets.QLabel(EXPLANATION)
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.explanation.setStyleSheet("color: #333; background: #f4f4f0; padding: 4px; border-radius: 3px;")
+        style.set_sheet(self.explanation, "color: #333; background: #f4f4f0; padding: 4px; border-radius: 3px;")
         layout.addWidget(self.explanation)
         layout.addStretch(1)
         self._groups = [w for w in self.findChildren(QtWidgets.QGroupBox)]
@@ -78,7 +78,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.dataset.activated.connect(self._on_dataset_activated)
         self.data_info = QtWidgets.QLabel("")
         self.data_info.setWordWrap(True)
-        self.data_info.setStyleSheet("color: #555;")
+        style.set_sheet(self.data_info, "color: #555;")
         form.addWidget(self.dataset)
         form.addWidget(self.data_info)
         return box
@@ -99,6 +99,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.seed.valueChanged.connect(self.seed_requested)
         form.addRow("r(u|x)", self.dequantizer)
         form.addRow("seed", self.seed)
+        self._advanced_rows = [(form, self.seed)]
         return box
 
     def _training_group(self) -> QtWidgets.QGroupBox:
@@ -121,6 +122,7 @@ class ControlPanel(QtWidgets.QWidget):
         form.addRow("batch size", self.batch_size)
         form.addRow("speed", self.speed)
         form.addRow("", self.speed_label)
+        self._advanced_rows.append((form, self.batch_size))
         return box
 
     def _buttons(self) -> QtWidgets.QWidget:
@@ -195,6 +197,12 @@ class ControlPanel(QtWidgets.QWidget):
         if not self.batch_size.hasFocus() and self.batch_size.value() != batch_size:
             with QtCore.QSignalBlocker(self.batch_size):
                 self.batch_size.setValue(batch_size)
+
+    def set_advanced_visible(self, visible: bool) -> None:
+        """Presentation mode shows only what a lecture uses: data, dequantizer, learning
+        rate, speed and the buttons; the seed and the batch size come back after it."""
+        for form, field in self._advanced_rows:
+            form.setRowVisible(field, visible)
 
     def speed_steps_per_s(self) -> float:
         return float(SPEEDS[self.speed.value()])

@@ -59,6 +59,10 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vdq-gui", description="Watch dequantization happen.")
     parser.add_argument("data", nargs="?", default=DEFAULT_DATA,
                         help="a data file or folder, or builtin:NAME (default: %(default)s)")
@@ -73,12 +77,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run.add_argument("--auto-start", action="store_true", help="start training at once")
     run.add_argument("--after-steps", type=int_at_least(1), metavar="N", help="with --auto-start: train N steps, then pause")
     run.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window, then exit")
-    run.add_argument("--presentation", action="store_true", help="start with larger fonts")
+    run.add_argument("--presentation", action="store_true",
+                     help="start in presentation mode (large fonts and lines, high contrast, fewer controls)")
+    run.add_argument("--theme", choices=("light", "dark"), default=None,
+                     help="light or dark plots and panels (default: the last one used, else light)")
     run.add_argument("--size", type=window_size, default="1280x720", help="window size WIDTHxHEIGHT (default %(default)s)")
     run.add_argument("--worker", choices=("process", "thread"), default="process",
                      help="train in a separate process (default: painting never slows training) "
                           "or in a thread of the window's process")
-    return parser.parse_args(argv)
+    return parser
 
 
 def compare_list(text: str) -> list[str]:
@@ -100,6 +107,7 @@ def check_compare(names: list[str] | None) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     from vdq_gui.app.platform_check import check_platform
 
@@ -112,11 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"vdq-gui: {problem}", file=sys.stderr)
         return 2
+    from vdq_gui.app import log, settings
     from vdq_gui.data.dataset import DataError
     from vdq_gui.data.loaders import load_data
 
+    log.install()  # warnings and errors to the log file (Help > Show log)
+    # The user's remembered settings, under the command line's (not in automation runs).
+    launch = settings.Launch(args, settings.given_options(build_parser(), argv))
     try:
-        data = load_data(args.data, **data_options(args))
+        data = launch.load(load_data, data_options(args), DEFAULT_DATA)
     except DataError as error:
         print(f"vdq-gui: {error}", file=sys.stderr)
         return 2
@@ -126,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from vdq_gui.training.loop import RunSpec
 
+    launch.fill_training(data.kind)
     spec = RunSpec.of(data, dequantizer=args.dequantizer, seed=args.seed,
                    learning_rate=args.learning_rate, batch_size=args.batch_size)
     # Before Qt: the training process of the (first) run starts now.
@@ -138,14 +151,15 @@ def main(argv: list[str] | None = None) -> int:
 
     style.configure_pyqtgraph()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    app.setApplicationName("vdq-gui")
+    app.setOrganizationName(settings.ORGANISATION)
+    app.setApplicationName(settings.APPLICATION)
 
     from vdq_gui.app.window import MainWindow
 
     window = MainWindow(spec, compare=args.compare, worker_factory=factory)
     window.resize(*args.size)
-    if args.presentation:
-        window.actions["presentation"].setChecked(True)
+    launch.restore(window)  # theme, presentation, speed, geometry; saved again at close
+    log.watch(window)
     if args.screenshot:
         from vdq_gui.app import dialogs
 

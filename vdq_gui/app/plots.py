@@ -103,7 +103,7 @@ class TimelineBar(QtWidgets.QWidget):
             moment = self.session.timeline[position]
             self.label.setText(f"showing: step {moment.step:,}")
         self.live.setEnabled(not live)
-        self.label.setStyleSheet("" if live else "color:#8b0000; font-weight:bold;")
+        style.set_sheet(self.label, "" if live else "color:#8b0000; font-weight:bold;")
 
     def set_font_scale(self, scale: float) -> None:
         for widget in (self.label, self.live, *self.findChildren(QtWidgets.QLabel)):
@@ -322,7 +322,7 @@ class PlotArea(QtWidgets.QWidget):
 
     def show_banner(self, text: str, error: bool = False) -> None:
         colour = "background:#fde8e8; color:#8b0000;" if error else "background:#eef3fb; color:#1d3a63;"
-        self.banner.setStyleSheet(f"{colour} padding:4px 8px; border-radius:3px;")
+        style.set_sheet(self.banner, f"{colour} padding:4px 8px; border-radius:3px;")
         self.banner.setText(text)
         self.banner.show()
 

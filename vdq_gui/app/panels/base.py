@@ -48,7 +48,7 @@ def legend_html(entries) -> str:
     parts = []
     for glyph, colour, name in entries:
         label = name.replace(" ", "&nbsp;")
-        parts.append(f"<span style='color:{colour}; font-weight:bold'>{GLYPHS[glyph]}</span>&nbsp;{label}")
+        parts.append(f"<span style='color:{style.themed(colour)}; font-weight:bold'>{GLYPHS[glyph]}</span>&nbsp;{label}")
     return " &nbsp; ".join(parts)
 
 
@@ -59,7 +59,7 @@ class PanelHeader(QtWidgets.QWidget):
         super().__init__(parent)
         self.title = QtWidgets.QLabel(title)
         self.caption = ElidedLabel(caption)
-        self.caption.setStyleSheet("color: #555;")
+        style.set_sheet(self.caption, "color: #555;")
         self.caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         self.caption.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                    QtWidgets.QSizePolicy.Policy.Preferred)
@@ -86,8 +86,13 @@ class PanelHeader(QtWidgets.QWidget):
         self._toggles.addWidget(widget)
 
     def set_legend(self, entries) -> None:
+        self._legend_entries = list(entries)
         self.legend.setText(legend_html(entries))
         self.legend.setVisible(bool(entries))
+
+    def restyle(self) -> None:
+        """The theme changed: the legend's colours are in its HTML."""
+        self.legend.setText(legend_html(getattr(self, "_legend_entries", [])))
 
     def set_font_scale(self, scale: float) -> None:
         self.title.setFont(style.font(scale, 1.1, bold=True))
@@ -111,7 +116,7 @@ class PlotPanel(QtWidgets.QFrame):
         self._layout.addWidget(self.header)
         self.font_scale = 1.0
         self._title = title
-        self._run_label = ""
+        self._run_label = None
 
     def set_title(self, title: str) -> None:
         self._title = title
@@ -119,11 +124,20 @@ class PlotPanel(QtWidgets.QFrame):
 
     def set_run_label(self, name: str, colour: str) -> None:
         """Compare mode: a panel that shows one run says which, in the run's colour."""
-        self._run_label = f" — <span style='color:{colour}'>{name}</span>" if name else ""
+        self._run_label = (name, colour) if name else None
         self._show_title()
 
     def _show_title(self) -> None:
-        self.header.title.setText(self._title + self._run_label)
+        run = ""
+        if self._run_label:
+            name, colour = self._run_label
+            run = f" — <span style='color:{style.themed(colour)}'>{name}</span>"
+        self.header.title.setText(self._title + run)
+
+    def restyle(self) -> None:
+        """The theme changed: colours written into HTML (legend, run name) follow it."""
+        self.header.restyle()
+        self._show_title()
 
     def set_body(self, widget: QtWidgets.QWidget) -> None:
         self._layout.addWidget(widget, 1)

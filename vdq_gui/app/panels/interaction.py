@@ -27,11 +27,11 @@ class Crosshair:
     def __init__(self, plot: pg.PlotItem, describe: Describe, horizontal: bool = True):
         self._plot = plot
         self._describe = describe
-        line_pen = pg.mkPen(style.CROSSHAIR, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        line_pen = style.pen(style.CROSSHAIR, 1, line="dash")
         self._vline = pg.InfiniteLine(angle=90, movable=False, pen=line_pen)
         self._hline = pg.InfiniteLine(angle=0, movable=False, pen=line_pen) if horizontal else None
-        self._label = pg.TextItem(color="k", fill=pg.mkBrush(255, 255, 255, 225),
-                                  border=pg.mkPen(160, 160, 160))
+        self._label = pg.TextItem(color=style.themed("k"), fill=style.brush((255, 255, 255, 225)),
+                                  border=style.pen((160, 160, 160), 1))
         self._label.setZValue(100)
         for item in self._items():
             plot.addItem(item, ignoreBounds=True)
@@ -101,7 +101,7 @@ class CornerText:
         self._corner = corner
         self._top = top
         self._scale = 1.0
-        self._item = pg.TextItem(color=color, fill=pg.mkBrush(255, 255, 255, 200),
+        self._item = pg.TextItem(color=style.themed(color), fill=style.brush((255, 255, 255, 200)),
                                  anchor=(0, 0) if corner == "top-left" else (1, 0))
         self._item.setParentItem(self._view)
         self._item.setZValue(90)

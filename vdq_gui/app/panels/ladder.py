@@ -115,7 +115,7 @@ class LadderPanel(PlotPanel):
             self.plot.removeItem(label)
         self.labels = []
         for _ in range(2 * len(names)):
-            label = pg.TextItem(anchor=(0.5, 1.0), color=style.EXACT)
+            label = pg.TextItem(anchor=(0.5, 1.0), color=style.themed(style.EXACT))
             label.setFont(style.font(self.font_scale, 0.8))
             self.plot.addItem(label, ignoreBounds=True)
             self.labels.append(label)

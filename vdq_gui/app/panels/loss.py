@@ -177,7 +177,7 @@ class LossPanel(PlotPanel):
         self.smooth.setToolTip(f"Trailing mean over {SMOOTHING_WINDOW} logged points of the training curve")
         for box in (self.log_scale, self.smooth):
             box.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-            self.header.add_toggle(box)
+            self.header.add_toggle(style.mark_advanced(box))
         self.log_scale.toggled.connect(self._on_log_toggled)
         self.smooth.toggled.connect(self._on_smooth_toggled)
 
@@ -189,7 +189,7 @@ class LossPanel(PlotPanel):
         right = self.plot.getAxis("right")
         right.linkToView(self.gap_view)
         right.setLabel("gap (bits/dim)", color=style.GAP)
-        right.setTextPen(pg.mkPen(style.GAP))
+        right.setTextPen(style.pen(style.GAP, 1))
         self.gap_view.setXLink(self.plot)
         self.gap_view.disableAutoRange()
         self.plot.getViewBox().sigResized.connect(self._sync_gap_view)
@@ -207,8 +207,8 @@ class LossPanel(PlotPanel):
                 # Evaluations are sparse (every eval_every steps): dots show each one,
                 # and the very first one before a line can join it.
                 item.setSymbol("o")
-                item.setSymbolSize(5)
-                item.setSymbolBrush(pg.mkBrush(colour))
+                item.setSymbolSize(style.marker(5))
+                item.setSymbolBrush(style.brush(colour))
                 item.setSymbolPen(None)
             # Long runs log many thousand rows: draw at screen resolution only.
             item.setDownsampling(auto=True, method="peak")

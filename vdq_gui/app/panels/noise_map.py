@@ -94,7 +94,7 @@ class NoiseMapPanel(PlotPanel):
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
         cache_rendering(self.colorbar)
-        self.selection = BinBand(pg.mkBrush(255, 255, 255, 0), pg.mkPen("w", width=2))
+        self.selection = BinBand(style.brush((255, 255, 255, 0)), style.pen("w", 2))
         self.heat.addItem(self.selection)
         self.heat.setYRange(0, 1, padding=0.03)
 
@@ -107,7 +107,7 @@ class NoiseMapPanel(PlotPanel):
         # Bins the training split never shows: a learned r gets no gradient there and keeps
         # what it started with (amortisation's blind spot), so their gaps are drawn apart.
         self.unseen_bars = FastCurve(style.pen(style.UNSEEN, 1.2), style.brush(style.UNSEEN, 150), bars=True)
-        self.gap_selection = BinBand(pg.mkBrush(*style.SELECTION))
+        self.gap_selection = BinBand(style.brush(style.SELECTION))
         self.gap_selection.setZValue(-10)
         self.gap.addItem(self.gap_selection)
         self.gap.getViewBox().addItem(self.gap_bars, ignoreBounds=True)

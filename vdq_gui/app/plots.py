@@ -130,6 +130,7 @@ class PlotArea(QtWidgets.QWidget):
         self.bottom_right.setDocumentMode(True)
         self.bottom_right.addTab(self.detail, "Selected bin")
         self.bottom_right.addTab(self.ladder, "Bound ladder")
+        self.bottom_right.setTabToolTip(0, "One bin up close: its noise r(u|x), the exact posterior and uniform")
         self.bottom_right.setTabToolTip(1, "exact −log P(x) ≤ IW-64 ≤ IW-16 ≤ IW-4 ≤ ELBO, as gaps above the exact value")
         self.bottom_right.currentChanged.connect(self._on_tab_changed)
         self.top_left = QtWidgets.QStackedWidget()

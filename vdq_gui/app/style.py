@@ -34,7 +34,7 @@ CROSSHAIR = (90, 90, 90, 160)
 # Compare mode: one colour per run, the same in every panel.  The well-known dequantizers
 # keep theirs whichever order they are listed in.
 RUN_COLOURS = {"uniform": "#0072B2", "variational": "#D55E00", "none": "#555555"}
-EXTRA_RUN_COLOURS = ("#009E73", "#CC79A7", "#E69F00")
+EXTRA_RUN_COLOURS = ("#009E73", "#CC79A7", "#B8860B")  # (Okabe-Ito orange is too pale on white for a line)
 RUN_STYLES = {"train_bound": "solid", "val_bound": "dot", "iw_bound": "dash", "exact": "dashdot"}
 
 HEATMAP_COLORMAP = "viridis"   # perceptual, monotone in lightness

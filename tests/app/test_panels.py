@@ -194,3 +194,21 @@ def test_noise_map_draws_bins_without_training_data_apart(keep):
     np.testing.assert_array_equal(seen[counts > 0], snap.gap_per_bin[counts > 0])
     assert "no&nbsp;training&nbsp;data" in panel.header.legend.text()
     assert "no training data here" in panel._describe_gap(5.5, 0.0)
+
+
+def test_a_short_vertical_axis_gets_no_more_labels_than_fit(qapp):
+    import pyqtgraph as pg
+
+    from vdq_gui.app.panels.axes import limit_ticks
+
+    axis = pg.AxisItem("left")
+    limit_ticks(axis)
+    # 40 px at a ~13 px font: two labels fit, on round values spanning the range.
+    (spacing, values), *more = axis.tickValues(0.0, 1.03, 40)
+    assert values == [0.0, 1.0] and not more
+    (spacing, values), *_ = axis.tickValues(-0.03, 1.03, 90)
+    assert values == pytest.approx([0.0, 0.5, 1.0])
+    (spacing, values), *_ = axis.tickValues(0.0, 0.066, 40)
+    assert values == pytest.approx([0.0, 0.05])
+    tall = axis.tickValues(0.0, 1.0, 600)
+    assert len(tall[0][1]) >= 5  # room: pyqtgraph's own ticks

@@ -24,6 +24,25 @@ from vdq_gui.app.panels.noise_map import MIN_TOP_LEVEL, NoiseMapPanel, choose_to
 from vdq_gui.app.timeline import Moment
 
 
+TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3), 3: (3, 2)}  # runs -> row stretch (top, bottom)
+
+
+class GridCell(QtWidgets.QWidget):
+    """One cell of the 2 x 2 grid.  It hides its panel's height-for-width (legends that
+    wrap): a QGridLayout with such items sizes its rows by them and ignores the row
+    stretch, so compare mode's taller top row (TOP_ROW_SHARE) would never happen.  The
+    panel's own layout still wraps its legend within the height it gets."""
+
+    def __init__(self, widget: QtWidgets.QWidget, parent=None):
+        super().__init__(parent)
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(widget)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False
+
+
 class PanelColumn(QtWidgets.QWidget):
     """Panels of one kind, one per run, stacked (noise heatmaps; image grids)."""
 
@@ -140,15 +159,16 @@ class PlotArea(QtWidgets.QWidget):
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.timeline_bar = TimelineBar(session)
-        grid = QtWidgets.QGridLayout()
+        self.grid = grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
-        grid.addWidget(self.top_left, 0, 0)
-        grid.addWidget(self.noise_column, 0, 1)
-        grid.addWidget(self.loss, 1, 0)
-        grid.addWidget(self.bottom_right, 1, 1)
+        grid.addWidget(GridCell(self.top_left), 0, 0)
+        grid.addWidget(GridCell(self.noise_column), 0, 1)
+        grid.addWidget(GridCell(self.loss), 1, 0)
+        grid.addWidget(GridCell(self.bottom_right), 1, 1)
         for i in (0, 1):
             grid.setRowStretch(i, 1)
             grid.setColumnStretch(i, 1)
+
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.banner)
@@ -187,6 +207,7 @@ class PlotArea(QtWidgets.QWidget):
         runs = self.session.runs
         names, colours = [r.name for r in runs], [r.colour for r in runs]
         compare = len(runs) > 1
+        self._fit_rows()
         noise = self.noise_column.set_count(len(runs))
         images = self.image_column.set_count(len(runs))
         for index, (panel, name, colour) in enumerate(zip(noise, names, colours)):
@@ -210,6 +231,13 @@ class PlotArea(QtWidgets.QWidget):
         self.set_font_scale(self.font_scale)
         for panel in self.panels:
             panel.set_selected_bin(self.session.selected_bin)
+
+    def _fit_rows(self) -> None:
+        """The top row holds a panel per run (heatmaps, image grids): in compare mode it
+        gets more of the height (TOP_ROW_SHARE)."""
+        top, bottom = TOP_ROW_SHARE.get(len(self.session.runs), TOP_ROW_SHARE[1])
+        self.grid.setRowStretch(0, top)
+        self.grid.setRowStretch(1, bottom)
 
     # == drawing ========================================================================
     @QtCore.Slot(object)
@@ -333,3 +361,4 @@ class PlotArea(QtWidgets.QWidget):
         self.timeline_bar.set_font_scale(scale)
         for panel in self.panels:
             panel.set_font_scale(scale)
+

@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from vdq_gui.app import style
+from vdq_gui.app.panels.axes import limit_ticks
 from vdq_gui.app.panels.fastcurve import cache_rendering
 
 
@@ -40,7 +41,7 @@ class ElidedLabel(QtWidgets.QLabel):
 
 # Legend glyphs: how each kind of plot item looks, in text.
 GLYPHS = {"line": "━━", "dash": "‒ ‒", "dotted_line": "━●━", "dot": "●", "bar": "■", "band": "▮",
-          "dot_line": "···", "dashdot": "‒·‒"}
+          "dot_line": "···", "dashdot": "‒·‒", "line_dash": "━ ‒ ‒"}
 
 
 def legend_html(entries) -> str:
@@ -48,7 +49,8 @@ def legend_html(entries) -> str:
     parts = []
     for glyph, colour, name in entries:
         label = name.replace(" ", "&nbsp;")
-        parts.append(f"<span style='color:{style.themed(colour)}; font-weight:bold'>{GLYPHS[glyph]}</span>&nbsp;{label}")
+        mark = GLYPHS[glyph].replace(" ", "&nbsp;")  # a glyph never breaks across lines
+        parts.append(f"<span style='color:{style.themed(colour)}; font-weight:bold'>{mark}</span>&nbsp;{label}")
     return " &nbsp; ".join(parts)
 
 
@@ -168,6 +170,12 @@ def style_plot(plot: pg.PlotItem, scale: float, left_width: int = 56) -> None:
         axis.setSIPrefixEnableRanges(())
         axis.enableAutoSIPrefix(False)
         cache_rendering(axis)  # axes change rarely; curves next to them change every frame
+        if not getattr(axis, "_repaints_on_resize", False):
+            # A resized axis draws new ticks, but Qt keeps parts of its cached pixmap:
+            # old tick labels stayed on screen beside the new ones.  Drop the cache.
+            axis.geometryChanged.connect(lambda axis=axis: drop_cache(axis))
+            axis._repaints_on_resize = True
+        limit_ticks(axis)
         axis.setTickFont(tick_font)
         axis.setStyle(tickTextOffset=4)
         if axis.label is not None:
@@ -197,3 +205,11 @@ def finite_peak(array, default: float = 0.0) -> float:
     values = np.asarray(array, dtype=float)
     finite = values[np.isfinite(values)]
     return float(finite.max()) if finite.size else float(default)
+
+
+def drop_cache(item) -> None:
+    """Re-render a cached item from scratch at its next paint."""
+    mode = item.cacheMode()
+    item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
+    item.setCacheMode(mode)
+    item.update()

@@ -76,8 +76,9 @@ class DetailPanel(PlotPanel):
             noise.show()
             posterior.show()
         if compare:
-            self.header.set_legend([(g, c, f"{n} {what}") for n, c in zip(names, colours)
-                                    for g, what in (("line", "r"), ("dash", "q(u|x)"))] + [LEGEND[2]])
+            # One entry per run (solid r, dashed posterior; the caption says which is which):
+            # three runs' six entries would take three lines of a short panel.
+            self.header.set_legend([("line_dash", c, n) for n, c in zip(names, colours)] + [LEGEND[2]])
             self.header.caption.setText("solid r(u|x), dashed its exact posterior q(u|x); gap = KL(r ‖ q)")
         else:
             self.header.set_legend(LEGEND)

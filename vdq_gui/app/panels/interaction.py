@@ -110,15 +110,26 @@ class CornerText:
 
     def _place(self) -> None:
         rect = self._view.boundingRect()
+        self._wrap(rect.width() - 12)
         top = rect.top() + self._top * self._scale
         if self._corner == "top-left":
             self._item.setPos(rect.left() + 6, top)
         else:
             self._item.setPos(rect.right() - 6, top)
 
+    def _wrap(self, width: float) -> None:
+        """Wrap the text at the view's width, but only when it would not fit (a wrapped
+        text item spans its whole width, and its box would then cover the plot)."""
+        text = self._item.textItem
+        text.setTextWidth(-1)
+        if width > 40 and text.boundingRect().width() > width:
+            text.setTextWidth(width)
+        self._item.updateTextPos()
+
     def set_html(self, html: str) -> None:
         if html:
             self._item.setHtml(html)
+            self._wrap(self._view.boundingRect().width() - 12)
             self._item.show()
         else:
             self._item.hide()

@@ -178,7 +178,8 @@ class ControlPanel(QtWidgets.QWidget):
         with QtCore.QSignalBlocker(self.dataset):
             self.dataset.setCurrentIndex(index)
         shown = [note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS - 1] + "…" for note in notes if note]
-        self.data_info.setText("\n".join([description, *(f"• {note}" for note in shown)]))
+        self._data_text = (description, shown)
+        self._show_data_info()
         self.data_info.setToolTip("\n".join([description, *notes]))
 
     def show_dequantizer(self, name: str) -> None:
@@ -200,9 +201,18 @@ class ControlPanel(QtWidgets.QWidget):
 
     def set_advanced_visible(self, visible: bool) -> None:
         """Presentation mode shows only what a lecture uses: data, dequantizer, learning
-        rate, speed and the buttons; the seed and the batch size come back after it."""
+        rate, speed and the buttons; the seed, the batch size and the data's notes (its
+        source, its licence: in the tooltip) come back after it."""
+        self._advanced_visible = visible
         for form, field in self._advanced_rows:
             form.setRowVisible(field, visible)
+        self._show_data_info()
+
+    def _show_data_info(self) -> None:
+        description, notes = getattr(self, "_data_text", ("", []))
+        if not getattr(self, "_advanced_visible", True):
+            notes = []
+        self.data_info.setText("\n".join([description, *(f"• {note}" for note in notes)]))
 
     def speed_steps_per_s(self) -> float:
         return float(SPEEDS[self.speed.value()])

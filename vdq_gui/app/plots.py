@@ -28,10 +28,15 @@ TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3), 3: (3, 2)}  # runs -> row stretch (top, b
 
 
 class GridCell(QtWidgets.QWidget):
-    """One cell of the 2 x 2 grid.  It hides its panel's height-for-width (legends that
-    wrap): a QGridLayout with such items sizes its rows by them and ignores the row
-    stretch, so compare mode's taller top row (TOP_ROW_SHARE) would never happen.  The
-    panel's own layout still wraps its legend within the height it gets."""
+    """A panel's place in a layout that shares space by stretch factors alone (the 2 x 2
+    grid; the stacked panels of compare mode).
+
+    Qt's layouts honour stretch only when every item gets at least its size hint; below
+    that they shrink the items from their hints, so a panel with a tall hint (the tab
+    widget, a heatmap without gap bars) takes the space and its neighbours are squeezed
+    to their minimum.  And a grid with height-for-width items (legends that wrap) ignores
+    row stretch altogether.  This cell reports its minimum as its hint and no
+    height-for-width; the panel's own layout still wraps its legend in the space it gets."""
 
     def __init__(self, widget: QtWidgets.QWidget, parent=None):
         super().__init__(parent)
@@ -42,6 +47,9 @@ class GridCell(QtWidgets.QWidget):
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
         return False
 
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return self.minimumSizeHint()
+
 
 class PanelColumn(QtWidgets.QWidget):
     """Panels of one kind, one per run, stacked (noise heatmaps; image grids)."""
@@ -49,19 +57,21 @@ class PanelColumn(QtWidgets.QWidget):
     def __init__(self, make, parent=None):
         super().__init__(parent)
         self.make = make
-        self.panels: list = [make()]
+        self.panels: list = []
+        self.cells: list[GridCell] = []  # one per panel: equal shares of the height
         self.box = QtWidgets.QVBoxLayout(self)
         self.box.setContentsMargins(0, 0, 0, 0)
         self.box.setSpacing(2)
-        self.box.addWidget(self.panels[0], 1)
+        self.set_count(1)
 
     def set_count(self, count: int) -> list:
         while len(self.panels) < count:
             panel = self.make()
             self.panels.append(panel)
-            self.box.addWidget(panel, 1)
-        for index, panel in enumerate(self.panels):
-            panel.setVisible(index < count)
+            self.cells.append(GridCell(panel))
+            self.box.addWidget(self.cells[-1], 1)
+        for index, cell in enumerate(self.cells):
+            cell.setVisible(index < count)
         return self.panels[:count]
 
 

@@ -40,8 +40,9 @@ class ElidedLabel(QtWidgets.QLabel):
 
 
 # Legend glyphs: how each kind of plot item looks, in text.
-GLYPHS = {"line": "━━", "dash": "‒ ‒", "dotted_line": "━●━", "dot": "●", "bar": "■", "band": "▮",
-          "dot_line": "···", "dashdot": "‒·‒", "line_dash": "━ ‒ ‒"}
+# (Box-drawing dashes: Qt breaks a line after "‒", even before a non-breaking space.)
+GLYPHS = {"line": "━━", "dash": "╍╍", "dotted_line": "━●━", "dot": "●", "bar": "■", "band": "▮",
+          "dot_line": "···", "dashdot": "╍·╍", "line_dash": "━╍╍"}
 
 
 def legend_html(entries) -> str:
@@ -49,8 +50,8 @@ def legend_html(entries) -> str:
     parts = []
     for glyph, colour, name in entries:
         label = name.replace(" ", "&nbsp;")
-        mark = GLYPHS[glyph].replace(" ", "&nbsp;")  # a glyph never breaks across lines
-        parts.append(f"<span style='color:{style.themed(colour)}; font-weight:bold'>{mark}</span>&nbsp;{label}")
+        parts.append(f"<span style='color:{style.themed(colour)}; font-weight:bold'>{GLYPHS[glyph]}</span>"
+                     f"&nbsp;{label}")
     return " &nbsp; ".join(parts)
 
 

@@ -83,6 +83,8 @@ class ImageGridPanel(PlotPanel):
     def set_font_scale(self, scale: float) -> None:
         super().set_font_scale(scale)
         for field, title in GRIDS:
+            if scale > 1.2:  # presentation fonts: a long title would widen its column
+                title = title.replace(" (", "<br>(")
             self.titles[field].setText(title, size=style.css_size(scale, 1.0), color=style.themed("k"))
 
 

@@ -133,7 +133,7 @@ class LadderPanel(PlotPanel):
         if snapshot.kind != "1d":
             return "the ladder needs the exact P(x): 1-D data only"
         if not snapshot.is_bound:
-            return "<span style='color:%s'>no noise: no bound, no ladder</span>" % style.WARNING
+            return "<span style='color:%s'>no noise: no bound, no ladder</span>" % style.themed(style.WARNING)
         head = bin_label(level, snapshot.origin, snapshot.value_step, "bin")
         if not has_ladder:
             return head

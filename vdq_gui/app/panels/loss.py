@@ -91,6 +91,11 @@ class LossPanel(PlotPanel):
         self.marker.hide()
         self.plot.addItem(self.marker, ignoreBounds=True)
 
+    def restyle(self) -> None:
+        super().restyle()
+        if self._snapshot is not None and self._others:  # its run colours are in the HTML
+            self.differences.setText(difference_html((self._snapshot, *self._others), self._names))
+
     def set_marker(self, step: int | None) -> None:
         if step is None:
             self.marker.hide()
@@ -408,7 +413,7 @@ def difference_html(snapshots, names) -> str:
             lines.append(f"<b>{name} − {names[ref]}</b>: {' · '.join(parts)} bits/dim")
     for name, snapshot in zip(names, snapshots):
         if not snapshot.is_bound:
-            lines.append(f"<span style='color:{style.WARNING}'><b>{name}</b>: NOT a bound</span>")
+            lines.append(f"<span style='color:{style.themed(style.WARNING)}'><b>{name}</b>: NOT a bound</span>")
     return "<br>".join(lines)
 
 

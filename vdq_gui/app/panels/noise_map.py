@@ -21,7 +21,8 @@ from vdq_gui.app.panels.interaction import AutoFit, BinBand, ClickToBin, CornerT
 CAPTION = "one column per bin; uniform noise = 1"
 LEGEND = [("band", "#21918c", "colour: noise density r(u|x)"), ("bar", style.GAP, "gap KL(r ‖ q) per bin")]
 UNSEEN_ENTRY = ("bar", style.UNSEEN, "bin with no training data")
-# Compare mode stacks a panel per run: its one legend strip must stay on one line.
+# Compare mode stacks a panel per run, presentation fonts are large: the legend strip
+# must then stay on one line.
 SHORT_NAMES = {LEGEND[0][2]: "colour: r(u|x)", LEGEND[1][2]: "gap per bin", UNSEEN_ENTRY[2]: "no training data"}
 TOOLTIP = ("Each column is one bin x; going up is the noise u in [0, 1) added to it, "
            "coloured by the density r(u|x) (uniform = 1).\nThe bars below are how far r is "
@@ -179,7 +180,7 @@ class NoiseMapPanel(PlotPanel):
             entries = LEGEND[:1]
         else:
             entries = LEGEND + [UNSEEN_ENTRY] if getattr(self, "_unseen", False) else LEGEND
-        if self.compact:
+        if self.compact or self.font_scale > 1.2:  # stacked, or presentation fonts
             entries = [(glyph, colour, SHORT_NAMES.get(name, name)) for glyph, colour, name in entries]
         return entries
 
@@ -229,6 +230,8 @@ class NoiseMapPanel(PlotPanel):
         self.gap.getAxis("bottom").setHeight(int(24 * scale))
         if self.compact:
             self.set_compact(True, self._compact_legend, self._compact_axis)
+        elif self._levels:
+            self.header.set_legend(self._legend())
         self.colorbar.axis.setTickFont(style.font(scale, 0.85))
         limit_ticks(self.colorbar.axis)
         # A vertical ColorBarItem keeps its label on its left axis, its ticks on the right.

@@ -160,3 +160,16 @@ def test_f11_toggles_full_screen(window):
     assert window.isFullScreen()
     action.trigger()
     assert not window.isFullScreen()
+
+
+def test_runs_added_in_presentation_mode_are_drawn_thick_and_thin_again_after(window):
+    window.appearance.set_presentation(True)
+    window.set_compare(["uniform", "variational"])
+    curve, _ = window.density._run_items[0]
+    assert curve.pen().widthF() == pytest.approx(2.5 * style.PRESENTATION_LINE_SCALE)
+    assert not window.controls.seed.isVisibleTo(window)
+    for panel in window.plots.noise_panels:
+        assert panel.heat.getAxis("left").pen().widthF() == pytest.approx(style.PRESENTATION_LINE_SCALE)
+    window.appearance.set_presentation(False)
+    assert curve.pen().widthF() == pytest.approx(2.5)
+    assert window.density.density_curve.pen().widthF() == pytest.approx(2.5)

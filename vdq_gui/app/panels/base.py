@@ -177,6 +177,7 @@ def style_plot(plot: pg.PlotItem, scale: float, left_width: int = 56) -> None:
             axis.geometryChanged.connect(lambda axis=axis: drop_cache(axis))
             axis._repaints_on_resize = True
         limit_ticks(axis)
+        own_pens(axis)
         axis.setTickFont(tick_font)
         axis.setStyle(tickTextOffset=4)
         if axis.label is not None:
@@ -214,3 +215,18 @@ def drop_cache(item) -> None:
     item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
     item.setCacheMode(mode)
     item.update()
+
+
+def own_pens(axis: pg.AxisItem) -> None:
+    """Give an axis pens of its own, made in the current look (an axis left with
+    pyqtgraph's default draws 1 px in the configured colour whatever the look, and the
+    appearance module could not tell which look it was made in)."""
+    if getattr(axis, "_own_pens", False):
+        return
+    axis._own_pens = True
+    default = QtGui.QColor(pg.mkColor(pg.getConfigOption("foreground"))).name()
+    text = axis.textPen()
+    if text.color().name() == default:  # not a coloured axis (the loss chart's gap axis)
+        text = style.pen(style.FOREGROUNDS["light"], 1)
+    axis.setPen(style.pen(style.FOREGROUNDS["light"], 1))
+    axis.setTextPen(text)  # after setPen, which recolours the label

@@ -14,7 +14,7 @@ from PySide6 import QtCore
 
 from vdq_gui.app import style
 from vdq_gui.app.panels.axes import LevelAxis, limit_ticks
-from vdq_gui.app.panels.base import PlotPanel, fixed_view, style_plot
+from vdq_gui.app.panels.base import PlotPanel, fixed_view, own_pens, style_plot
 from vdq_gui.app.panels.fastcurve import FastCurve, cache_rendering
 from vdq_gui.app.panels.interaction import AutoFit, BinBand, ClickToBin, CornerText, Crosshair, Throttle
 
@@ -234,6 +234,7 @@ class NoiseMapPanel(PlotPanel):
             self.header.set_legend(self._legend())
         self.colorbar.axis.setTickFont(style.font(scale, 0.85))
         limit_ticks(self.colorbar.axis)
+        own_pens(self.colorbar.axis)
         # A vertical ColorBarItem keeps its label on its left axis, its ticks on the right.
         self.colorbar.getAxis("left").setLabel("r(u|x)", **{"font-size": style.css_size(scale, 0.9)})
         self.crosshair.set_font_scale(scale)

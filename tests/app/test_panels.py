@@ -212,3 +212,17 @@ def test_a_short_vertical_axis_gets_no_more_labels_than_fit(qapp):
     assert values == pytest.approx([0.0, 0.05])
     tall = axis.tickValues(0.0, 1.0, 600)
     assert len(tall[0][1]) >= 5  # room: pyqtgraph's own ticks
+
+
+def test_thinned_ticks_keep_the_decimals_they_need(qapp):
+    import pyqtgraph as pg
+
+    from vdq_gui.app.panels.axes import limit_ticks
+
+    axis = pg.AxisItem("left")
+    limit_ticks(axis)
+    # 3.3 .. 4.7 on 45 px: round spacings above 0.5 leave at most one label, so every
+    # other given tick is kept, written with its decimals.
+    levels = axis.tickValues(3.3, 4.7, 45)
+    strings = axis.tickStrings(levels[0][1], 1.0, levels[0][0])
+    assert len(strings) == len(set(strings)) >= 2, strings

@@ -105,9 +105,13 @@ def _sparser(spacing: float, values: list, room: int, low: float, high: float) -
             last = math.floor(high / wider + 1e-9)
             count = last - first + 1
             if count < 2:  # wider still leaves one label at most: thin the given ticks
-                step = max(1, math.ceil(len(values) / room))
-                return spacing * step, values[::step]
+                break
             if count <= room:
                 return wider, [k * wider for k in range(first, last + 1)]
+        else:
+            continue
+        break
+    # Every k-th of the given ticks.  Their spacing stays what it was: pyqtgraph writes
+    # the labels with as many decimals as the spacing needs (3.5 must not read "4").
     step = max(1, math.ceil(len(values) / room))
-    return spacing * step, values[::step]
+    return spacing, values[::step]

@@ -84,7 +84,7 @@ class ImageGridPanel(PlotPanel):
         super().set_font_scale(scale)
         for field, title in GRIDS:
             if scale > 1.2:  # presentation fonts: a long title would widen its column
-                title = title.replace(" (", "<br>(")
+                title = title.split(" (")[0]
             self.titles[field].setText(title, size=style.css_size(scale, 1.0), color=style.themed("k"))
 
 

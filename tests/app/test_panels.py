@@ -226,3 +226,18 @@ def test_thinned_ticks_keep_the_decimals_they_need(qapp):
     levels = axis.tickValues(3.3, 4.7, 45)
     strings = axis.tickStrings(levels[0][1], 1.0, levels[0][0])
     assert len(strings) == len(set(strings)) >= 2, strings
+
+
+def test_a_vertical_axis_label_that_does_not_fit_is_hidden_not_cut(qtbot, keep):
+    from vdq_gui.app.panels.detail import DetailPanel
+
+    panel = keep(DetailPanel())
+    panel.resize(500, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    axis = panel.plot.getAxis("left")
+    assert axis.label.isVisible()
+    panel.resize(500, 120)  # shorter than "density of u" is long
+    qtbot.waitUntil(lambda: not axis.label.isVisible())
+    panel.resize(500, 400)
+    qtbot.waitUntil(lambda: axis.label.isVisible())

@@ -174,10 +174,11 @@ def style_plot(plot: pg.PlotItem, scale: float, left_width: int = 56) -> None:
         if not getattr(axis, "_repaints_on_resize", False):
             # A resized axis draws new ticks, but Qt keeps parts of its cached pixmap:
             # old tick labels stayed on screen beside the new ones.  Drop the cache.
-            axis.geometryChanged.connect(lambda axis=axis: drop_cache(axis))
+            axis.geometryChanged.connect(lambda axis=axis: (drop_cache(axis), fit_label(axis)))
             axis._repaints_on_resize = True
         limit_ticks(axis)
         own_pens(axis)
+        fit_label(axis)
         axis.setTickFont(tick_font)
         axis.setStyle(tickTextOffset=4)
         if axis.label is not None:
@@ -230,3 +231,20 @@ def own_pens(axis: pg.AxisItem) -> None:
         text = style.pen(style.FOREGROUNDS["light"], 1)
     axis.setPen(style.pen(style.FOREGROUNDS["light"], 1))
     axis.setTextPen(text)  # after setPen, which recolours the label
+
+
+def fit_label(axis: pg.AxisItem) -> None:
+    """A vertical axis whose label is longer than the axis (a short plot at presentation
+    fonts) hides the label rather than showing it cut off; it returns when it fits.  Only
+    a label hidden here comes back: one the panel hid stays hidden."""
+    if axis.orientation not in ("left", "right") or axis.label is None:
+        return
+    text = axis.label.boundingRect().width() - 2 * axis.label.document().documentMargin()
+    fits = text <= axis.geometry().height() * 1.15  # (it may reach a little past the ends)
+    if axis.label.isVisible() and not fits:
+        axis.label.setVisible(False)
+        axis._label_hidden_for_room = True
+    elif fits and getattr(axis, "_label_hidden_for_room", False):
+        axis._label_hidden_for_room = False
+        axis.label.setVisible(True)
+    axis.picture = None

@@ -17,6 +17,32 @@ def _pyqtgraph_style():
 
 
 @pytest.fixture(autouse=True)
+def _users_folders_are_temporary(tmp_path_factory, monkeypatch):
+    """No test reads or writes the user's settings or log: both go to a fresh folder (also
+    for the app processes tests start: they inherit the environment).  The look is reset
+    afterwards, so a test that leaves the dark theme on does not change the next one."""
+    folder = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("VDQ_GUI_SETTINGS_DIR", str(folder / "settings"))
+    monkeypatch.setenv("VDQ_GUI_LOG_DIR", str(folder / "log"))
+    yield folder
+    from vdq_gui.app import log
+
+    log.uninstall()
+    if style.theme != "light":
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.setPalette(app.style().standardPalette())
+    style.theme, style.line_scale, style.high_contrast = "light", 1.0, False
+    style.configure_pyqtgraph()
+
+
+@pytest.fixture
+def user_folder(_users_folders_are_temporary):
+    """The temporary folder holding this test's settings/ and log/."""
+    return _users_folders_are_temporary
+
+
+@pytest.fixture(autouse=True)
 def _delete_widgets_at_a_safe_moment():
     """Widgets closed by pytest-qt are deleted *now*, and Python's cycles collected now.
 

@@ -104,9 +104,9 @@ def test_detail_panel_in_compare_mode_names_a_posterior_only_where_there_is_one(
     panel.set_runs(["uniform", "variational"], ["#1f77b4", "#d62728"])
     panel.draw_runs([snapshot_images(), snapshot_images()])  # images: noise histograms, no q(u|x)
     legend = panel.header.legend.text()
-    assert "q(u|x)" not in legend and "uniform&nbsp;noise" in legend and "variational&nbsp;noise" in legend
+    assert "q(u|x)" not in legend and "histogram" in panel.header.caption.text()
     panel.draw_runs([snapshot_1d(), snapshot_1d(dequantizer="variational")])
-    assert "variational&nbsp;q(u|x)" in panel.header.legend.text()
+    assert "posterior q(u|x)" in panel.header.caption.text()
 
 
 def test_loss_panel_draws_finite_points_and_smooths_only_for_display(keep):
@@ -205,3 +205,50 @@ def test_noise_map_draws_bins_without_training_data_apart(keep):
     np.testing.assert_array_equal(seen[counts > 0], snap.gap_per_bin[counts > 0])
     assert "no&nbsp;training&nbsp;data" in panel.header.legend.text()
     assert "no training data here" in panel._describe_gap(5.5, 0.0)
+
+
+def test_a_short_vertical_axis_gets_no_more_labels_than_fit(qapp):
+    import pyqtgraph as pg
+
+    from vdq_gui.app.panels.axes import limit_ticks
+
+    axis = pg.AxisItem("left")
+    limit_ticks(axis)
+    # 40 px at a ~13 px font: two labels fit, on round values spanning the range.
+    (spacing, values), *more = axis.tickValues(0.0, 1.03, 40)
+    assert values == [0.0, 1.0] and not more
+    (spacing, values), *_ = axis.tickValues(-0.03, 1.03, 90)
+    assert values == pytest.approx([0.0, 0.5, 1.0])
+    (spacing, values), *_ = axis.tickValues(0.0, 0.066, 40)
+    assert values == pytest.approx([0.0, 0.05])
+    tall = axis.tickValues(0.0, 1.0, 600)
+    assert len(tall[0][1]) >= 5  # room: pyqtgraph's own ticks
+
+
+def test_thinned_ticks_keep_the_decimals_they_need(qapp):
+    import pyqtgraph as pg
+
+    from vdq_gui.app.panels.axes import limit_ticks
+
+    axis = pg.AxisItem("left")
+    limit_ticks(axis)
+    # 3.3 .. 4.7 on 45 px: round spacings above 0.5 leave at most one label, so every
+    # other given tick is kept, written with its decimals.
+    levels = axis.tickValues(3.3, 4.7, 45)
+    strings = axis.tickStrings(levels[0][1], 1.0, levels[0][0])
+    assert len(strings) == len(set(strings)) >= 2, strings
+
+
+def test_a_vertical_axis_label_that_does_not_fit_is_hidden_not_cut(qtbot, keep):
+    from vdq_gui.app.panels.detail import DetailPanel
+
+    panel = keep(DetailPanel())
+    panel.resize(500, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    axis = panel.plot.getAxis("left")
+    assert axis.label.isVisible()
+    panel.resize(500, 120)  # shorter than "density of u" is long
+    qtbot.waitUntil(lambda: not axis.label.isVisible())
+    panel.resize(500, 400)
+    qtbot.waitUntil(lambda: axis.label.isVisible())

@@ -59,7 +59,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.explanation = QtWidgets.QLabel(EXPLANATION)
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.explanation.setStyleSheet("color: #333; background: #f4f4f0; padding: 4px; border-radius: 3px;")
+        style.set_sheet(self.explanation, "color: #333; background: #f4f4f0; padding: 4px; border-radius: 3px;")
         layout.addWidget(self.explanation)
         layout.addStretch(1)
         self._groups = [w for w in self.findChildren(QtWidgets.QGroupBox)]
@@ -78,7 +78,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.dataset.activated.connect(self._on_dataset_activated)
         self.data_info = QtWidgets.QLabel("")
         self.data_info.setWordWrap(True)
-        self.data_info.setStyleSheet("color: #555;")
+        style.set_sheet(self.data_info, "color: #555;")
         form.addWidget(self.dataset)
         form.addWidget(self.data_info)
         return box
@@ -99,6 +99,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.seed.valueChanged.connect(self.seed_requested)
         form.addRow("r(u|x)", self.dequantizer)
         form.addRow("seed", self.seed)
+        self._advanced_rows = [(form, self.seed)]
         return box
 
     def _training_group(self) -> QtWidgets.QGroupBox:
@@ -121,6 +122,7 @@ class ControlPanel(QtWidgets.QWidget):
         form.addRow("batch size", self.batch_size)
         form.addRow("speed", self.speed)
         form.addRow("", self.speed_label)
+        self._advanced_rows.append((form, self.batch_size))
         return box
 
     def _buttons(self) -> QtWidgets.QWidget:
@@ -176,7 +178,8 @@ class ControlPanel(QtWidgets.QWidget):
         with QtCore.QSignalBlocker(self.dataset):
             self.dataset.setCurrentIndex(index)
         shown = [note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS - 1] + "…" for note in notes if note]
-        self.data_info.setText("\n".join([description, *(f"• {note}" for note in shown)]))
+        self._data_text = (description, shown)
+        self._show_data_info()
         self.data_info.setToolTip("\n".join([description, *notes]))
 
     def show_dequantizer(self, name: str) -> None:
@@ -195,6 +198,21 @@ class ControlPanel(QtWidgets.QWidget):
         if not self.batch_size.hasFocus() and self.batch_size.value() != batch_size:
             with QtCore.QSignalBlocker(self.batch_size):
                 self.batch_size.setValue(batch_size)
+
+    def set_advanced_visible(self, visible: bool) -> None:
+        """Presentation mode shows only what a lecture uses: data, dequantizer, learning
+        rate, speed and the buttons; the seed, the batch size and the data's notes (its
+        source, its licence: in the tooltip) come back after it."""
+        self._advanced_visible = visible
+        for form, field in self._advanced_rows:
+            form.setRowVisible(field, visible)
+        self._show_data_info()
+
+    def _show_data_info(self) -> None:
+        description, notes = getattr(self, "_data_text", ("", []))
+        if not getattr(self, "_advanced_visible", True):
+            notes = []
+        self.data_info.setText("\n".join([description, *(f"• {note}" for note in notes)]))
 
     def speed_steps_per_s(self) -> float:
         return float(SPEEDS[self.speed.value()])

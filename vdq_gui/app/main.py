@@ -61,6 +61,10 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vdq-gui", description="Watch dequantization happen.")
     parser.add_argument("data", nargs="?", default=DEFAULT_DATA,
                         help="a data file or folder, or builtin:NAME (default: %(default)s)")
@@ -81,12 +85,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                                     "(metrics, noise, density, gaps as CSV and NPZ) in DIR, then exit")
     run.add_argument("--record", metavar="PATH", type=record_path,
                      help="with --after-steps N: save an animation of the run (.gif or .mp4), then exit")
-    run.add_argument("--presentation", action="store_true", help="start with larger fonts")
+    run.add_argument("--presentation", action="store_true",
+                     help="start in presentation mode (large fonts and lines, high contrast, fewer controls)")
+    run.add_argument("--theme", choices=("light", "dark"), default=None,
+                     help="light or dark plots and panels (default: the last one used, else light)")
     run.add_argument("--size", type=window_size, default="1280x720", help="window size WIDTHxHEIGHT (default %(default)s)")
     run.add_argument("--worker", choices=("process", "thread"), default="process",
                      help="train in a separate process (default: painting never slows training) "
                           "or in a thread of the window's process")
-    return parser.parse_args(argv)
+    return parser
 
 
 def record_path(text: str) -> str:
@@ -114,6 +121,7 @@ def check_compare(names: list[str] | None) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     if args.list_lessons:  # before Qt and torch: answers at once
         print(listing())
@@ -134,11 +142,18 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"vdq-gui: {problem}", file=sys.stderr)
         return 2
+    from vdq_gui.app import log, settings
     from vdq_gui.data.dataset import DataError
     from vdq_gui.data.loaders import load_data
 
+    log.install()  # warnings and errors to the log file (Help > Show log)
+    # The user's remembered settings, under the command line's (not in automation runs).
+    given = settings.given_options(build_parser(), argv)
+    if args.lesson:  # the lesson chose these: a remembered value must not replace them
+        given |= {"data", "dequantizer", "compare", "seed", *args.lesson.options}
+    launch = settings.Launch(args, given)
     try:
-        data = load_data(args.data, **data_options(args))
+        data = launch.load(load_data, data_options(args), DEFAULT_DATA)
     except DataError as error:
         print(f"vdq-gui: {error}", file=sys.stderr)
         return 2
@@ -148,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from vdq_gui.training.loop import RunSpec
 
+    launch.fill_training(data.kind)
     spec = RunSpec.of(data, dequantizer=args.dequantizer, seed=args.seed,
                    learning_rate=args.learning_rate, batch_size=args.batch_size, **objective_options(args))
     # Before Qt: the training process of the (first) run starts now.
@@ -160,14 +176,15 @@ def main(argv: list[str] | None = None) -> int:
 
     style.configure_pyqtgraph()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    app.setApplicationName("vdq-gui")
+    app.setOrganizationName(settings.ORGANISATION)
+    app.setApplicationName(settings.APPLICATION)
 
     from vdq_gui.app.window import MainWindow
 
     window = MainWindow(spec, compare=args.compare, worker_factory=factory)
     window.resize(*args.size)
-    if args.presentation:
-        window.actions["presentation"].setChecked(True)
+    launch.restore(window)  # theme, presentation, speed, geometry; saved again at close
+    log.watch(window)
     if args.explanations:
         window.explain.show()
     if args.lesson:  # in unattended runs at full speed: the picture is what is wanted

@@ -24,25 +24,54 @@ from vdq_gui.app.panels.noise_map import MIN_TOP_LEVEL, NoiseMapPanel, choose_to
 from vdq_gui.app.timeline import Moment
 
 
+TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3), 3: (3, 2)}  # runs -> row stretch (top, bottom)
+
+
+class GridCell(QtWidgets.QWidget):
+    """A panel's place in a layout that shares space by stretch factors alone (the 2 x 2
+    grid; the stacked panels of compare mode).
+
+    Qt's layouts honour stretch only when every item gets at least its size hint; below
+    that they shrink the items from their hints, so a panel with a tall hint (the tab
+    widget, a heatmap without gap bars) takes the space and its neighbours are squeezed
+    to their minimum.  And a grid with height-for-width items (legends that wrap) ignores
+    row stretch altogether.  This cell reports its minimum as its hint and no
+    height-for-width; the panel's own layout still wraps its legend in the space it gets."""
+
+    def __init__(self, widget: QtWidgets.QWidget, parent=None):
+        super().__init__(parent)
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(widget)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return self.minimumSizeHint()
+
+
 class PanelColumn(QtWidgets.QWidget):
     """Panels of one kind, one per run, stacked (noise heatmaps; image grids)."""
 
     def __init__(self, make, parent=None):
         super().__init__(parent)
         self.make = make
-        self.panels: list = [make()]
+        self.panels: list = []
+        self.cells: list[GridCell] = []  # one per panel: equal shares of the height
         self.box = QtWidgets.QVBoxLayout(self)
         self.box.setContentsMargins(0, 0, 0, 0)
         self.box.setSpacing(2)
-        self.box.addWidget(self.panels[0], 1)
+        self.set_count(1)
 
     def set_count(self, count: int) -> list:
         while len(self.panels) < count:
             panel = self.make()
             self.panels.append(panel)
-            self.box.addWidget(panel, 1)
-        for index, panel in enumerate(self.panels):
-            panel.setVisible(index < count)
+            self.cells.append(GridCell(panel))
+            self.box.addWidget(self.cells[-1], 1)
+        for index, cell in enumerate(self.cells):
+            cell.setVisible(index < count)
         return self.panels[:count]
 
 
@@ -103,7 +132,7 @@ class TimelineBar(QtWidgets.QWidget):
             moment = self.session.timeline[position]
             self.label.setText(f"showing: step {moment.step:,}")
         self.live.setEnabled(not live)
-        self.label.setStyleSheet("" if live else "color:#8b0000; font-weight:bold;")
+        style.set_sheet(self.label, "" if live else "color:#8b0000; font-weight:bold;")
 
     def set_font_scale(self, scale: float) -> None:
         for widget in (self.label, self.live, *self.findChildren(QtWidgets.QLabel)):
@@ -130,6 +159,7 @@ class PlotArea(QtWidgets.QWidget):
         self.bottom_right.setDocumentMode(True)
         self.bottom_right.addTab(self.detail, "Selected bin")
         self.bottom_right.addTab(self.ladder, "Bound ladder")
+        self.bottom_right.setTabToolTip(0, "One bin up close: its noise r(u|x), the exact posterior and uniform")
         self.bottom_right.setTabToolTip(1, "exact −log P(x) ≤ IW-64 ≤ IW-16 ≤ IW-4 ≤ ELBO, as gaps above the exact value")
         self.bottom_right.currentChanged.connect(self._on_tab_changed)
         self.top_left = QtWidgets.QStackedWidget()
@@ -139,15 +169,16 @@ class PlotArea(QtWidgets.QWidget):
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.timeline_bar = TimelineBar(session)
-        grid = QtWidgets.QGridLayout()
+        self.grid = grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
-        grid.addWidget(self.top_left, 0, 0)
-        grid.addWidget(self.noise_column, 0, 1)
-        grid.addWidget(self.loss, 1, 0)
-        grid.addWidget(self.bottom_right, 1, 1)
+        grid.addWidget(GridCell(self.top_left), 0, 0)
+        grid.addWidget(GridCell(self.noise_column), 0, 1)
+        grid.addWidget(GridCell(self.loss), 1, 0)
+        grid.addWidget(GridCell(self.bottom_right), 1, 1)
         for i in (0, 1):
             grid.setRowStretch(i, 1)
             grid.setColumnStretch(i, 1)
+
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.banner)
@@ -186,6 +217,7 @@ class PlotArea(QtWidgets.QWidget):
         runs = self.session.runs
         names, colours = [r.name for r in runs], [r.colour for r in runs]
         compare = len(runs) > 1
+        self._fit_rows()
         noise = self.noise_column.set_count(len(runs))
         images = self.image_column.set_count(len(runs))
         for index, (panel, name, colour) in enumerate(zip(noise, names, colours)):
@@ -209,6 +241,13 @@ class PlotArea(QtWidgets.QWidget):
         self.set_font_scale(self.font_scale)
         for panel in self.panels:
             panel.set_selected_bin(self.session.selected_bin)
+
+    def _fit_rows(self) -> None:
+        """The top row holds a panel per run (heatmaps, image grids): in compare mode it
+        gets more of the height (TOP_ROW_SHARE)."""
+        top, bottom = TOP_ROW_SHARE.get(len(self.session.runs), TOP_ROW_SHARE[1])
+        self.grid.setRowStretch(0, top)
+        self.grid.setRowStretch(1, bottom)
 
     # == drawing ========================================================================
     @QtCore.Slot(object)
@@ -356,7 +395,7 @@ class PlotArea(QtWidgets.QWidget):
 
     def show_banner(self, text: str, error: bool = False) -> None:
         colour = "background:#fde8e8; color:#8b0000;" if error else "background:#eef3fb; color:#1d3a63;"
-        self.banner.setStyleSheet(f"{colour} padding:4px 8px; border-radius:3px;")
+        style.set_sheet(self.banner, f"{colour} padding:4px 8px; border-radius:3px;")
         self.banner.setText(text)
         self.banner.show()
 
@@ -366,3 +405,4 @@ class PlotArea(QtWidgets.QWidget):
         self.timeline_bar.set_font_scale(scale)
         for panel in self.panels:
             panel.set_font_scale(scale)
+

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from vdq_gui.app import dialogs, explain_panel, lesson_runner, lifeline, style
+from vdq_gui.app.appearance import Appearance
 from vdq_gui.app.controls import OPEN_FILE, ControlPanel
 from vdq_gui.app.plots import PlotArea
 from vdq_gui.app.process_worker import ProcessTrainingWorker
@@ -52,6 +53,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setAcceptDrops(True)
         self.session = Session(self._specs_for(compare), worker_factory, self)
         self._build_actions()
+        self.appearance = Appearance(self)  # theme, presentation mode, full screen
         self._build_menus()
         self._build_central()
         self.status = TrainingStatus(self.statusBar())
@@ -152,8 +154,9 @@ class MainWindow(QtWidgets.QMainWindow):
                      self._on_save_screenshot)
         self._action("quit", "Quit", "Ctrl+Q", "Close vdq-gui", self.close)
         self._action("reset_view", "Reset view", "Ctrl+0", "Restore every plot's zoom", self.reset_views)
-        self._action("presentation", "Larger fonts (presentation)", "F5",
-                     "Bigger text and lines for a projector", self._on_presentation_toggled, True)
+        self._action("presentation", "Presentation mode", "F5",
+                     "Large text, thick lines, high contrast and only the essential controls, for a projector",
+                     self._on_presentation_toggled, True)
         self._action("compare", "Compare…", "Ctrl+K", "Train two or three dequantizers side by side",
                      self._on_compare)
         self._action("back", "Timeline back", "Left", "Show an earlier moment", self._on_back)
@@ -161,6 +164,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._action("first", "Timeline start", "Home", "Show the earliest moment kept", self._on_first)
         self._action("live", "Live", "End", "Back to the live picture", self._on_live)
         self._action("about", "What am I looking at?", "F1", "Explain the plots", self._on_about)
+        self._action("shortcuts", "Keyboard shortcuts", "Ctrl+/", "List every keyboard shortcut", self._on_shortcuts)
+        self._action("show_log", "Show log", None, "Open the log file of warnings and errors", self._on_show_log)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -171,6 +176,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for name, description in builtin_names().items():
             action = self.dataset_menu.addAction(f"{name}: {description}")
             action.setData(f"builtin:{name}")
+            action.setStatusTip(f"Train on the built-in “{name}” data: {description}")
         self.dataset_menu.triggered.connect(self._on_dataset_menu)
         train_menu = bar.addMenu("&Training")
         for name in ("play", "step", "step_n", "reset"):
@@ -185,7 +191,10 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.actions["reset_view"])
         view_menu.addAction(self.actions["presentation"])
-        bar.addMenu("&Help").addAction(self.actions["about"])
+        self.appearance.add_to_menu(view_menu)
+        help_menu = bar.addMenu("&Help")
+        for name in ("about", "shortcuts", "show_log"):
+            help_menu.addAction(self.actions[name])
 
     def _build_central(self) -> None:
         self.controls = ControlPanel(self.actions, builtin_names())
@@ -511,7 +520,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @QtCore.Slot(bool)
     def _on_presentation_toggled(self, on: bool) -> None:
-        self.set_font_scale(style.PRESENTATION_SCALE if on else 1.0)
+        self.appearance.set_presentation(on)
+
+    @QtCore.Slot()
+    def _on_shortcuts(self) -> None:
+        from vdq_gui.app.shortcuts import show_shortcuts
+
+        show_shortcuts(self)
+
+    @QtCore.Slot()
+    def _on_show_log(self) -> None:
+        from vdq_gui.app.log import show_log
+
+        show_log(self)
 
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = scale
@@ -627,5 +648,5 @@ its “bits/dim” is not a bound and can fall below the true entropy.</li>
 every bin with the per-bin gap below; bottom left, the losses in bits/dim; bottom right, the
 selected bin's r, the uniform density and the exact posterior.</p>
 <p><b>Keys</b>: Space play/pause · S step · N step N · R reset · Ctrl+0 reset zoom ·
-F5 larger fonts · Ctrl+O open a file (or drop one on the window). Hover a plot for values;
+F5 presentation mode · F11 full screen · Ctrl+/ every shortcut · Ctrl+O open a file (or drop one on the window). Hover a plot for values;
 click a bin to inspect it; drag to pan, scroll to zoom.</p>"""

@@ -18,6 +18,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from vdq_gui.app import style
+from vdq_gui.app.panels.axes import limit_ticks
 from vdq_gui.app.panels.fastcurve import cache_rendering
 
 
@@ -40,8 +41,9 @@ class ElidedLabel(QtWidgets.QLabel):
 
 
 # Legend glyphs: how each kind of plot item looks, in text.
-GLYPHS = {"line": "━━", "dash": "‒ ‒", "dotted_line": "━●━", "dot": "●", "bar": "■", "band": "▮",
-          "dot_line": "···", "dashdot": "‒·‒"}
+# (Box-drawing dashes: Qt breaks a line after "‒", even before a non-breaking space.)
+GLYPHS = {"line": "━━", "dash": "╍╍", "dotted_line": "━●━", "dot": "●", "bar": "■", "band": "▮",
+          "dot_line": "···", "dashdot": "╍·╍", "line_dash": "━╍╍"}
 
 
 def legend_html(entries) -> str:
@@ -49,7 +51,8 @@ def legend_html(entries) -> str:
     parts = []
     for glyph, colour, name in entries:
         label = name.replace(" ", "&nbsp;")
-        parts.append(f"<span style='color:{colour}; font-weight:bold'>{GLYPHS[glyph]}</span>&nbsp;{label}")
+        parts.append(f"<span style='color:{style.themed(colour)}; font-weight:bold'>{GLYPHS[glyph]}</span>"
+                     f"&nbsp;{label}")
     return " &nbsp; ".join(parts)
 
 
@@ -60,7 +63,7 @@ class PanelHeader(QtWidgets.QWidget):
         super().__init__(parent)
         self.title = QtWidgets.QLabel(title)
         self.caption = ElidedLabel(caption)
-        self.caption.setStyleSheet("color: #555;")
+        style.set_sheet(self.caption, "color: #555;")
         self.caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         self.caption.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                    QtWidgets.QSizePolicy.Policy.Preferred)
@@ -87,8 +90,13 @@ class PanelHeader(QtWidgets.QWidget):
         self._toggles.addWidget(widget)
 
     def set_legend(self, entries) -> None:
+        self._legend_entries = list(entries)
         self.legend.setText(legend_html(entries))
         self.legend.setVisible(bool(entries))
+
+    def restyle(self) -> None:
+        """The theme changed: the legend's colours are in its HTML."""
+        self.legend.setText(legend_html(getattr(self, "_legend_entries", [])))
 
     def set_font_scale(self, scale: float) -> None:
         self.title.setFont(style.font(scale, 1.1, bold=True))
@@ -112,7 +120,7 @@ class PlotPanel(QtWidgets.QFrame):
         self._layout.addWidget(self.header)
         self.font_scale = 1.0
         self._title = title
-        self._run_label = ""
+        self._run_label = None
 
     def set_title(self, title: str) -> None:
         self._title = title
@@ -120,11 +128,20 @@ class PlotPanel(QtWidgets.QFrame):
 
     def set_run_label(self, name: str, colour: str) -> None:
         """Compare mode: a panel that shows one run says which, in the run's colour."""
-        self._run_label = f" — <span style='color:{colour}'>{name}</span>" if name else ""
+        self._run_label = (name, colour) if name else None
         self._show_title()
 
     def _show_title(self) -> None:
-        self.header.title.setText(self._title + self._run_label)
+        run = ""
+        if self._run_label:
+            name, colour = self._run_label
+            run = f" — <span style='color:{style.themed(colour)}'>{name}</span>"
+        self.header.title.setText(self._title + run)
+
+    def restyle(self) -> None:
+        """The theme changed: colours written into HTML (legend, run name) follow it."""
+        self.header.restyle()
+        self._show_title()
 
     def set_body(self, widget: QtWidgets.QWidget) -> None:
         self._layout.addWidget(widget, 1)
@@ -181,6 +198,14 @@ def style_plot(plot: pg.PlotItem, scale: float, left_width: int = 56) -> None:
         axis.setSIPrefixEnableRanges(())
         axis.enableAutoSIPrefix(False)
         cache_rendering(axis)  # axes change rarely; curves next to them change every frame
+        if not getattr(axis, "_repaints_on_resize", False):
+            # A resized axis draws new ticks, but Qt keeps parts of its cached pixmap:
+            # old tick labels stayed on screen beside the new ones.  Drop the cache.
+            axis.geometryChanged.connect(lambda axis=axis: (drop_cache(axis), fit_label(axis)))
+            axis._repaints_on_resize = True
+        limit_ticks(axis)
+        own_pens(axis)
+        fit_label(axis)
         axis.setTickFont(tick_font)
         axis.setStyle(tickTextOffset=4)
         if axis.label is not None:
@@ -210,3 +235,43 @@ def finite_peak(array, default: float = 0.0) -> float:
     values = np.asarray(array, dtype=float)
     finite = values[np.isfinite(values)]
     return float(finite.max()) if finite.size else float(default)
+
+
+def drop_cache(item) -> None:
+    """Re-render a cached item from scratch at its next paint."""
+    mode = item.cacheMode()
+    item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
+    item.setCacheMode(mode)
+    item.update()
+
+
+def own_pens(axis: pg.AxisItem) -> None:
+    """Give an axis pens of its own, made in the current look (an axis left with
+    pyqtgraph's default draws 1 px in the configured colour whatever the look, and the
+    appearance module could not tell which look it was made in)."""
+    if getattr(axis, "_own_pens", False):
+        return
+    axis._own_pens = True
+    default = QtGui.QColor(pg.mkColor(pg.getConfigOption("foreground"))).name()
+    text = axis.textPen()
+    if text.color().name() == default:  # not a coloured axis (the loss chart's gap axis)
+        text = style.pen(style.FOREGROUNDS["light"], 1)
+    axis.setPen(style.pen(style.FOREGROUNDS["light"], 1))
+    axis.setTextPen(text)  # after setPen, which recolours the label
+
+
+def fit_label(axis: pg.AxisItem) -> None:
+    """A vertical axis whose label is longer than the axis (a short plot at presentation
+    fonts) hides the label rather than showing it cut off; it returns when it fits.  Only
+    a label hidden here comes back: one the panel hid stays hidden."""
+    if axis.orientation not in ("left", "right") or axis.label is None:
+        return
+    text = axis.label.boundingRect().width() - 2 * axis.label.document().documentMargin()
+    fits = text <= axis.geometry().height() * 1.15  # (it may reach a little past the ends)
+    if axis.label.isVisible() and not fits:
+        axis.label.setVisible(False)
+        axis._label_hidden_for_room = True
+    elif fits and getattr(axis, "_label_hidden_for_room", False):
+        axis._label_hidden_for_room = False
+        axis.label.setVisible(True)
+    axis.picture = None

@@ -66,7 +66,7 @@ class DensityPanel(PlotPanel):
         view = self.plot.getViewBox()
         while len(self._run_items) < len(names) - 1:
             curve = FastCurve(style.pen("k", 2.5))
-            marks = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7, symbolPen=pg.mkPen("w", width=0.8))
+            marks = pg.PlotDataItem(pen=None, symbol="o", symbolSize=style.marker(7), symbolPen=style.pen("w", 0.8))
             view.addItem(curve, ignoreBounds=True)
             self.plot.addItem(marks)
             self._run_items.append((curve, marks))
@@ -93,11 +93,11 @@ class DensityPanel(PlotPanel):
         self.data_bars = FastCurve(style.pen(style.DATA_EDGE, 1.2), style.brush(style.DATA, 110), bars=True)
         cache_rendering(self.data_bars)  # the data never changes during a run
         self.density_curve = FastCurve(style.pen(style.MODEL, 2.5))
-        self.model_marks = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7,
+        self.model_marks = pg.PlotDataItem(pen=None, symbol="o", symbolSize=style.marker(7),
                                            symbolBrush=style.brush(style.MODEL_PMF),
-                                           symbolPen=pg.mkPen("w", width=0.8),
+                                           symbolPen=style.pen("w", 0.8),
                                            name="model P(x)")
-        self.selection = BinBand(pg.mkBrush(*style.SELECTION))
+        self.selection = BinBand(style.brush(style.SELECTION))
         self.selection.setZValue(-10)
         view = self.plot.getViewBox()
         for item in (self.selection, self.data_bars, self.density_curve):

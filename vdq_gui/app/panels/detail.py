@@ -84,9 +84,10 @@ class DetailPanel(PlotPanel):
         """Legend and caption for one run or several, with the exact posterior q(u|x) only
         where it exists (1-D; for images the noise is a histogram over pixels)."""
         if len(self._names) > 1:
-            parts = (("line", "r"), ("dash", "q(u|x)")) if has_posterior else (("line", "noise"),)
-            self.header.set_legend([(g, c, f"{n} {what}") for n, c in zip(self._names, self._colours)
-                                    for g, what in parts] + [LEGEND[2]])
+            # One entry per run (solid r, dashed posterior; the caption says which is which):
+            # three runs' six entries would take three lines of a short panel.
+            glyph = "line_dash" if has_posterior else "line"
+            self.header.set_legend([(glyph, c, n) for n, c in zip(self._names, self._colours)] + [LEGEND[2]])
             self.header.caption.setText("solid r(u|x), dashed its exact posterior q(u|x); gap = KL(r ‖ q)"
                                         if has_posterior else "histogram of the noise on these pixels, per run")
         else:

@@ -83,7 +83,9 @@ class ImageGridPanel(PlotPanel):
     def set_font_scale(self, scale: float) -> None:
         super().set_font_scale(scale)
         for field, title in GRIDS:
-            self.titles[field].setText(title, size=style.css_size(scale, 1.0), color="k")
+            if scale > 1.2:  # presentation fonts: a long title would widen its column
+                title = title.split(" (")[0]
+            self.titles[field].setText(title, size=style.css_size(scale, 1.0), color=style.themed("k"))
 
 
 def tile_images(images: np.ndarray) -> np.ndarray:

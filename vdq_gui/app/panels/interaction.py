@@ -27,11 +27,11 @@ class Crosshair:
     def __init__(self, plot: pg.PlotItem, describe: Describe, horizontal: bool = True):
         self._plot = plot
         self._describe = describe
-        line_pen = pg.mkPen(style.CROSSHAIR, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        line_pen = style.pen(style.CROSSHAIR, 1, line="dash")
         self._vline = pg.InfiniteLine(angle=90, movable=False, pen=line_pen)
         self._hline = pg.InfiniteLine(angle=0, movable=False, pen=line_pen) if horizontal else None
-        self._label = pg.TextItem(color="k", fill=pg.mkBrush(255, 255, 255, 225),
-                                  border=pg.mkPen(160, 160, 160))
+        self._label = pg.TextItem(color=style.themed("k"), fill=style.brush((255, 255, 255, 225)),
+                                  border=style.pen((160, 160, 160), 1))
         self._label.setZValue(100)
         for item in self._items():
             plot.addItem(item, ignoreBounds=True)
@@ -101,7 +101,7 @@ class CornerText:
         self._corner = corner
         self._top = top
         self._scale = 1.0
-        self._item = pg.TextItem(color=color, fill=pg.mkBrush(255, 255, 255, 200),
+        self._item = pg.TextItem(color=style.themed(color), fill=style.brush((255, 255, 255, 200)),
                                  anchor=(0, 0) if corner == "top-left" else (1, 0))
         self._item.setParentItem(self._view)
         self._item.setZValue(90)
@@ -110,15 +110,26 @@ class CornerText:
 
     def _place(self) -> None:
         rect = self._view.boundingRect()
+        self._wrap(rect.width() - 12)
         top = rect.top() + self._top * self._scale
         if self._corner == "top-left":
             self._item.setPos(rect.left() + 6, top)
         else:
             self._item.setPos(rect.right() - 6, top)
 
+    def _wrap(self, width: float) -> None:
+        """Wrap the text at the view's width, but only when it would not fit (a wrapped
+        text item spans its whole width, and its box would then cover the plot)."""
+        text = self._item.textItem
+        text.setTextWidth(-1)
+        if width > 40 and text.boundingRect().width() > width:
+            text.setTextWidth(width)
+        self._item.updateTextPos()
+
     def set_html(self, html: str) -> None:
         if html:
             self._item.setHtml(html)
+            self._wrap(self._view.boundingRect().width() - 12)
             self._item.show()
         else:
             self._item.hide()

@@ -116,7 +116,7 @@ class LadderPanel(PlotPanel):
             self.plot.removeItem(label)
         self.labels = []
         for _ in range(2 * len(names)):
-            label = pg.TextItem(anchor=(0.5, 1.0), color=style.EXACT)
+            label = pg.TextItem(anchor=(0.5, 1.0), color=style.themed(style.EXACT))
             label.setFont(style.font(self.font_scale, 0.8))
             self.plot.addItem(label, ignoreBounds=True)
             self.labels.append(label)
@@ -134,7 +134,7 @@ class LadderPanel(PlotPanel):
         if snapshot.kind != "1d":
             return "the ladder needs the exact P(x): 1-D data only"
         if not snapshot.is_bound:
-            return "<span style='color:%s'>no noise: no bound, no ladder</span>" % style.WARNING
+            return "<span style='color:%s'>no noise: no bound, no ladder</span>" % style.themed(style.WARNING)
         head = bin_label(level, snapshot.origin, snapshot.value_step, "bin")
         if not has_ladder:  # a moment kept while this tab was hidden: the ladder costs a
             # third of a picture, so it is computed only while shown

@@ -107,6 +107,11 @@ class LossPanel(PlotPanel):
         self.marker.hide()
         self.plot.addItem(self.marker, ignoreBounds=True)
 
+    def restyle(self) -> None:
+        super().restyle()
+        if self._snapshot is not None and self._others:  # its run colours are in the HTML
+            self.differences.setText(difference_html((self._snapshot, *self._others), self._names))
+
     def set_marker(self, step: int | None) -> None:
         if step is None:
             self.marker.hide()
@@ -193,7 +198,7 @@ class LossPanel(PlotPanel):
         self.smooth.setToolTip(f"Trailing mean over {SMOOTHING_WINDOW} logged points of the training curve")
         for box in (self.log_scale, self.smooth):
             box.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-            self.header.add_toggle(box)
+            self.header.add_toggle(style.mark_advanced(box))
         self.log_scale.toggled.connect(self._on_log_toggled)
         self.smooth.toggled.connect(self._on_smooth_toggled)
 
@@ -205,7 +210,7 @@ class LossPanel(PlotPanel):
         right = self.plot.getAxis("right")
         right.linkToView(self.gap_view)
         right.setLabel("gap (bits/dim)", color=style.GAP)
-        right.setTextPen(pg.mkPen(style.GAP))
+        right.setTextPen(style.pen(style.GAP, 1))
         self.gap_view.setXLink(self.plot)
         self.gap_view.disableAutoRange()
         self.plot.getViewBox().sigResized.connect(self._sync_gap_view)
@@ -223,8 +228,8 @@ class LossPanel(PlotPanel):
                 # Evaluations are sparse (every eval_every steps): dots show each one,
                 # and the very first one before a line can join it.
                 item.setSymbol("o")
-                item.setSymbolSize(5)
-                item.setSymbolBrush(pg.mkBrush(colour))
+                item.setSymbolSize(style.marker(5))
+                item.setSymbolBrush(style.brush(colour))
                 item.setSymbolPen(None)
             # Long runs log many thousand rows: draw at screen resolution only.
             item.setDownsampling(auto=True, method="peak")
@@ -479,7 +484,7 @@ def difference_html(snapshots, names) -> str:
             lines.append(f"<b>{name} − {names[ref]}</b>: {' · '.join(parts)} bits/dim")
     for name, snapshot in zip(names, snapshots):
         if not snapshot.is_bound:
-            lines.append(f"<span style='color:{style.WARNING}'><b>{name}</b>: NOT a bound</span>")
+            lines.append(f"<span style='color:{style.themed(style.WARNING)}'><b>{name}</b>: NOT a bound</span>")
     return "<br>".join(lines)
 
 

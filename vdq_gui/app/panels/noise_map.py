@@ -13,14 +13,17 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from vdq_gui.app import style
-from vdq_gui.app.panels.axes import LevelAxis
-from vdq_gui.app.panels.base import PlotPanel, fixed_view, style_plot
+from vdq_gui.app.panels.axes import LevelAxis, limit_ticks
+from vdq_gui.app.panels.base import PlotPanel, fixed_view, own_pens, style_plot
 from vdq_gui.app.panels.fastcurve import FastCurve, cache_rendering
 from vdq_gui.app.panels.interaction import AutoFit, BinBand, ClickToBin, CornerText, Crosshair, Throttle
 
 CAPTION = "one column per bin; uniform noise = 1"
 LEGEND = [("band", "#21918c", "colour: noise density r(u|x)"), ("bar", style.GAP, "gap KL(r ‖ q) per bin")]
 UNSEEN_ENTRY = ("bar", style.UNSEEN, "bin with no training data")
+# Compare mode stacks a panel per run, presentation fonts are large: the legend strip
+# must then stay on one line.
+SHORT_NAMES = {LEGEND[0][2]: "colour: r(u|x)", LEGEND[1][2]: "gap per bin", UNSEEN_ENTRY[2]: "no training data"}
 TOOLTIP = ("Each column is one bin x; going up is the noise u in [0, 1) added to it, "
            "coloured by the density r(u|x) (uniform = 1).\nThe bars below are how far r is "
            "from the model's exact posterior q(u|x): the gap of the bound, per bin.\n"
@@ -78,6 +81,11 @@ class NoiseMapPanel(PlotPanel):
         # (setLabel shows the axis again: it comes first.)
         self.heat.setLabel("bottom", "pixel value x" if self._kind == "images" else "x (data value)")
         self.heat.showAxis("bottom", show_axis)
+        # The heatmaps share one bin axis: its ticks under the last panel only.
+        self.gap.showAxis("bottom", not compact or axis)
+        # Stacked, a panel is too short for "noise u" and "gap (bits)" written upwards.
+        for plot in (self.heat, self.gap):
+            plot.getAxis("left").showLabel(not compact)
         if compact:
             self.heat.getAxis("bottom").showLabel(False)
             self.heat.getAxis("bottom").setHeight(int(22 * self.font_scale))
@@ -94,7 +102,7 @@ class NoiseMapPanel(PlotPanel):
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
         cache_rendering(self.colorbar)
-        self.selection = BinBand(pg.mkBrush(255, 255, 255, 0), pg.mkPen("w", width=2))
+        self.selection = BinBand(style.brush((255, 255, 255, 0)), style.pen("w", 2))
         self.heat.addItem(self.selection)
         self.heat.setYRange(0, 1, padding=0.03)
 
@@ -107,7 +115,7 @@ class NoiseMapPanel(PlotPanel):
         # Bins the training split never shows: a learned r gets no gradient there and keeps
         # what it started with (amortisation's blind spot), so their gaps are drawn apart.
         self.unseen_bars = FastCurve(style.pen(style.UNSEEN, 1.2), style.brush(style.UNSEEN, 150), bars=True)
-        self.gap_selection = BinBand(pg.mkBrush(*style.SELECTION))
+        self.gap_selection = BinBand(style.brush(style.SELECTION))
         self.gap_selection.setZValue(-10)
         self.gap.addItem(self.gap_selection)
         self.gap.getViewBox().addItem(self.gap_bars, ignoreBounds=True)
@@ -169,8 +177,12 @@ class NoiseMapPanel(PlotPanel):
 
     def _legend(self) -> list:
         if self._kind == "images":
-            return LEGEND[:1]
-        return LEGEND + [UNSEEN_ENTRY] if getattr(self, "_unseen", False) else LEGEND
+            entries = LEGEND[:1]
+        else:
+            entries = LEGEND + [UNSEEN_ENTRY] if getattr(self, "_unseen", False) else LEGEND
+        if self.compact or self.font_scale > 1.2:  # stacked, or presentation fonts
+            entries = [(glyph, colour, SHORT_NAMES.get(name, name)) for glyph, colour, name in entries]
+        return entries
 
     def _choose_top_level(self, density: np.ndarray) -> float:
         return choose_top_level(density, self._top_level or MIN_TOP_LEVEL)
@@ -218,7 +230,11 @@ class NoiseMapPanel(PlotPanel):
         self.gap.getAxis("bottom").setHeight(int(24 * scale))
         if self.compact:
             self.set_compact(True, self._compact_legend, self._compact_axis)
+        elif self._levels:
+            self.header.set_legend(self._legend())
         self.colorbar.axis.setTickFont(style.font(scale, 0.85))
+        limit_ticks(self.colorbar.axis)
+        own_pens(self.colorbar.axis)
         # A vertical ColorBarItem keeps its label on its left axis, its ticks on the right.
         self.colorbar.getAxis("left").setLabel("r(u|x)", **{"font-size": style.css_size(scale, 0.9)})
         self.crosshair.set_font_scale(scale)

@@ -59,3 +59,21 @@ def tiny_image_trainer():
     trainer = Trainer(DiscreteData(values, 8, "images", name="tiny"), TrainConfig(dequantizer="variational", hidden=8))
     trainer.run(2)
     return trainer
+
+
+def test_both_workers_adapt_their_pictures(bimodal_spec):
+    from tests.app import fakes
+    from vdq_gui.app.process_worker import ProcessTrainingWorker
+    from vdq_gui.app.worker import TrainingWorker
+
+    for cls in (ProcessTrainingWorker, TrainingWorker):  # made, not started: no thread, no process
+        worker = cls(bimodal_spec, build=fakes.build, inspect=fakes.inspect)
+        assert isinstance(worker.budget, PictureBudget), cls
+
+
+@pytest.fixture
+def bimodal_spec():
+    from vdq_gui.data.loaders import load_data
+    from vdq_gui.training.loop import RunSpec
+
+    return RunSpec.of(load_data("builtin:bimodal"))

@@ -57,6 +57,7 @@ class ProcessTrainingWorker(TrainingWorkerBase):
         self.build, self.inspect, self.threads = build, inspect, threads
         self._started = started  # a process vdq-gui started before the window (training.prestart)
         self.slot = PictureSlot()
+        self.budget = PictureBudget()
         self.process = None
         self._stop = threading.Event()
         self._lock = threading.Lock()  # guards the pipe end, the outbox and the counters

@@ -21,6 +21,7 @@ named methods below, one per entry of ``vdq_gui.training.loop.COMMANDS``.
 from __future__ import annotations
 
 import collections
+import statistics
 import time
 
 import threading
@@ -107,7 +108,7 @@ class PictureBudget:
         self._costs.append(seconds)
         if len(self._costs) < 3:
             return
-        cost = sorted(self._costs)[len(self._costs) // 2]
+        cost = statistics.median(self._costs)
         if cost > self.TARGET_S and self.fraction > self.MIN_FRACTION:
             self.fraction /= 2
             self._costs.clear()

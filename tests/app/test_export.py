@@ -144,7 +144,8 @@ def test_the_figure_png_is_as_wide_as_asked(window, tmp_path, width):
 
 def test_the_figure_svg_has_every_visible_plot(compare_window, tmp_path):
     texts = svg_texts(export.figure_svg_file(compare_window.plots, tmp_path / "figure.svg"))
-    for title in ("Data and density", "Loss", "Selected bin", "uniform: q and P(x)", "variational r"):
+    # "━╍╍ variational": the selected bin's legend entry of a run (solid r, dashed posterior)
+    for title in ("Data and density", "Loss", "Selected bin", "uniform: q and P(x)", "━╍╍\nvariational"):
         assert title in texts
     lines = texts.splitlines()
     assert lines.count("Noise per bin —") == 2  # one heatmap per run, the run's name beside (its colour)
@@ -184,7 +185,7 @@ def test_every_plot_menu_offers_the_three_exports(window, tmp_path, monkeypatch)
 
 
 def test_file_menu_exports_the_figure_at_the_chosen_width(window, tmp_path, monkeypatch):
-    menu_texts = [a.text() for a in export_menu._file_menu(window).actions()]
+    menu_texts = [a.text() for a in window.menus["file"].actions()]
     assert "Export figure…" in menu_texts and "Export data…" in menu_texts
     monkeypatch.setattr(export_menu, "ask_save_path", lambda *args: str(tmp_path / "slide.png"))
     monkeypatch.setattr(export_menu, "ask_width", lambda *args: 3840)

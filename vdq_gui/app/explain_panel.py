@@ -200,17 +200,8 @@ def install(window) -> ExplainPanel:
     panel.visibilityChanged.connect(panel.fit_width)
     window.actions["explanations"] = toggle
     window.addAction(toggle)  # the shortcut works with the menu bar hidden
-    view = menu_named(window, "View")
-    if view is not None:
-        view.addSeparator()
-        view.addAction(toggle)
+    window.menus["view"].addSeparator()
+    window.menus["view"].addAction(toggle)
     return panel
 
-
-def menu_named(window, title: str) -> QtWidgets.QMenu | None:
-    """A menu of the window's bar by its title (without the & of its mnemonic)."""
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == title:
-            return action.menu()
-    return None
 

@@ -42,9 +42,13 @@ class PlotMenu(QtWidgets.QMenu):
     def __init__(self, panel, plots):
         super().__init__(panel)
         self.panel, self.plots = panel, plots
-        self.addAction("Export as PNG…").triggered.connect(self.export_png)
-        self.addAction("Export as SVG…").triggered.connect(self.export_svg)
-        self.addAction("Export as CSV… (the plotted data)").triggered.connect(self.export_csv)
+        for text, tip, slot in (
+                ("Export as PNG…", "Save this plot as a PNG, 1920 px wide", self.export_png),
+                ("Export as SVG…", "Save this plot as an SVG (titles, axes and legend as text)", self.export_svg),
+                ("Export as CSV… (the plotted data)", "Save the values this plot draws as CSV", self.export_csv)):
+            action = self.addAction(text)
+            action.setStatusTip(tip)
+            action.triggered.connect(slot)
 
     def setViewList(self, views) -> None:  # noqa: N802 (pyqtgraph's name)
         pass
@@ -151,7 +155,7 @@ class ExportCommands(QtCore.QObject):
 def install(window) -> ExportCommands:
     """Add the export commands to ``window``'s File menu (before Quit) and to its plots."""
     commands = ExportCommands(window)
-    file_menu = _file_menu(window)
+    file_menu = window.menus["file"]
     quit_action = window.actions["quit"]
     file_menu.insertAction(quit_action, commands.figure_action)
     file_menu.insertAction(quit_action, commands.data_action)
@@ -160,9 +164,3 @@ def install(window) -> ExportCommands:
     window.session.runs_changed.connect(commands.on_runs_changed)
     return commands
 
-
-def _file_menu(window) -> QtWidgets.QMenu:
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == "File":
-            return action.menu()
-    return window.menuBar().addMenu("&File")

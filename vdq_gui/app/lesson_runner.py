@@ -174,12 +174,7 @@ def install(window, explain=None) -> LessonDirector:
         action.setToolTip(lesson.caption)
         action.setStatusTip(f"vdq-gui --lesson {lesson.name}")
     menu.triggered.connect(director.on_menu)
-    bar = window.menuBar()
-    help_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-    if help_menu is not None:
-        bar.insertMenu(help_menu, menu)
-    else:
-        bar.addMenu(menu)
+    window.add_menu(menu)
     director.menu = menu
     return director
 

@@ -255,12 +255,7 @@ def install(window) -> RecordCommands:
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(commands.timeline_action)
-    bar = window.menuBar()
-    help_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-    if help_menu is not None:
-        bar.insertMenu(help_menu, menu)
-    else:
-        bar.addMenu(menu)
+    window.add_menu(menu)
     window.installEventFilter(commands)  # closing the window writes a recording under way
     app = QtWidgets.QApplication.instance()
     if app is not None:

@@ -170,6 +170,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self.menus = {"file": file_menu}  # by name, for the features that add to them
         for name in ("open", "open_folder", "screenshot", "quit"):
             file_menu.addAction(self.actions[name])
         self.dataset_menu = bar.addMenu("&Dataset")
@@ -195,6 +196,11 @@ class MainWindow(QtWidgets.QMainWindow):
         help_menu = bar.addMenu("&Help")
         for name in ("about", "shortcuts", "show_log"):
             help_menu.addAction(self.actions[name])
+        self.menus.update(view=view_menu, help=help_menu)
+
+    def add_menu(self, menu: QtWidgets.QMenu) -> None:
+        """A feature's own menu (Lessons, Record) on the bar, before Help."""
+        self.menuBar().insertMenu(self.menus["help"].menuAction(), menu)
 
     def _build_central(self) -> None:
         self.controls = ControlPanel(self.actions, builtin_names())

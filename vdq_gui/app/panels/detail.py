@@ -18,7 +18,7 @@ from vdq_gui.app.panels.interaction import AutoFit, CornerText, Crosshair
 
 CAPTION = "the gap is KL(r ‖ q): how far orange is from green"
 LEGEND = [("line", style.NOISE, "dequantizer r(u|x)"), ("line", style.POSTERIOR, "exact posterior q(u|x)"),
-          ("dash", style.UNIFORM, "uniform")]
+          ("dash", style.UNIFORM, "U(0, 1)")]  # the uniform density, not the run
 LEGEND_IMAGES = [LEGEND[0], LEGEND[2]]
 TOOLTIP = ("The gap of the bound for this bin is KL(r(u|x) ‖ q(u|x)).\n"
            "Uniform dequantization fixes r to the flat grey line; variational dequantization "

@@ -25,6 +25,7 @@ fsynced, then renamed over it, so a crash or a full disk leaves the previous fil
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import math
@@ -494,3 +495,27 @@ def describe(contents: SessionContents) -> str:
 
 __all__ = ["SessionError", "SessionContents", "SavedRun", "read_session", "write_session", "save_trainers",
            "is_session_path", "data_hash", "describe"]
+
+
+# == for vdq-train ============================================================================
+def check_writable_target(path) -> None:
+    """Before training: prove a session can be written there (SessionError if not)."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"):
+            pass
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder")
+    except OSError as error:
+        raise SessionError(path, f"cannot write a session file there: {error.strerror or error}") from None
+
+
+def resume_one_run(path):
+    """The trainer of a one-run session, ready to continue."""
+    contents = read_session(path)
+    if len(contents.runs) != 1:
+        names = ", ".join(run.spec.dequantizer for run in contents.runs)
+        raise SessionError(path, f"it holds {len(contents.runs)} runs ({names}, compare mode); vdq-train "
+                                 "resumes a one-run session (open this one in vdq-gui)")
+    return contents.runs[0].trainer

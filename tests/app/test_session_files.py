@@ -76,13 +76,12 @@ def same_threads_as_the_training_process():
 
 def test_save_open_continue_equals_uninterrupted_in_the_training_process(qtbot, keep, dialog_log, small, tmp_path):
     spec = RunSpec.of(small, dequantizer="variational", seed=5)
-    first = open_window(qtbot, keep, spec)
-    step_and_settle(qtbot, first, 40)
+    win = open_window(qtbot, keep, spec)  # the app's default: training in a process of its own
+    step_and_settle(qtbot, win, 40)
     path = tmp_path / "lecture.vdq"
-    assert first.session_files.save_to(path), dialog_log["errors"]
-    first.close()
+    assert win.session_files.save_to(path), dialog_log["errors"]
     assert read_session(path).runs[0].trainer.step_count == 40
-    win = open_window(qtbot, keep, RunSpec.of(small, dequantizer="uniform"))
+    step_and_settle(qtbot, win, 10)  # the window goes on; the file holds step 40
     assert win.session_files.open(path), dialog_log["errors"]
     qtbot.waitUntil(lambda: win.session.runs[0].snapshot is not None and win.session.runs[0].snapshot.step == 40,
                     timeout=WAIT_MS)
@@ -185,13 +184,17 @@ def run_app(*args, timeout=180):
                           timeout=timeout, env=env)
 
 
-def test_vdq_gui_opens_a_session_file_and_refuses_a_bad_one(tmp_path, small):
+def test_vdq_gui_refuses_a_bad_session_file_with_status_2(tmp_path, capsys):
+    from vdq_gui.app.main import main
+
     bad = tmp_path / "bad.vdq"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    result = run_app(str(bad), "--screenshot", str(tmp_path / "x.png"))
-    assert result.returncode == 2
-    assert f"{bad}: not a vdq session file" in result.stderr
+    assert main([str(bad), "--screenshot", str(tmp_path / "x.png")]) == 2
+    assert f"{bad}: not a vdq session file" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_vdq_gui_continues_a_session_file(tmp_path, small):
     from vdq_gui.training.session_file import save_trainers
 
     trainer = Trainer(small, TrainConfig(dequantizer="uniform"))

@@ -100,6 +100,18 @@ def test_a_session_holds_the_data_its_source_and_hash_settings_and_timeline(tmp_
         assert np.array_equal(saved.history.train_bound, read.history.train_bound)
 
 
+def test_image_pictures_on_the_timeline_come_back(tmp_path, tiny_images):
+    trainer = Trainer(tiny_images, TrainConfig(dequantizer="uniform", hidden=8, batch_size=8, eval_examples=8,
+                                               iw_samples=2))
+    trainer.run(5)
+    picture = snapshot(trainer)
+    save_trainers(tmp_path / "images.vdq", [trainer], timeline=[(picture,)])
+    (read,), = read_session(tmp_path / "images.vdq").timeline
+    assert read.kind == "images" and read.step == 5 and read.y_grid is None
+    for name in ("data_images", "sample_images", "dequantized_images", "noise_density"):
+        assert np.array_equal(getattr(read, name), getattr(picture, name))
+
+
 # == crafted and damaged files ================================================================
 @pytest.fixture
 def good_file(tmp_path, bimodal_small):

@@ -121,6 +121,15 @@ class ProcessTrainingWorker(TrainingWorkerBase):
     def stop(self) -> None:
         self._stop.set()
 
+    def request_full_state(self):
+        if self.ended:  # no process would answer: say so now rather than after a wait
+            from concurrent.futures import Future
+
+            future = Future()
+            future.set_exception(RuntimeError(f"the training process ended ({self.ended}); press Reset first"))
+            return future
+        return super().request_full_state()
+
     def take_snapshot(self):
         """The newest unseen snapshot, or None.  Taking it asks for the next."""
         snapshot = self.slot.take()

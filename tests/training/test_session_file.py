@@ -326,4 +326,7 @@ def test_saving_replaces_the_file_and_survives_reading_again(tmp_path, bimodal_s
     save_trainers(path, [trainer])
     contents = read_session(path)
     assert contents.runs[0].trainer.step_count == 5 and contents.data.source == "sevens.csv"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temporary file's private 0600
     assert session_file.describe(contents).startswith("s.vdq: sevens (uniform), step 5")

@@ -135,6 +135,8 @@ def _write_atomically(path: Path, manifest: bytes, blob: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
         handle.close()
+        # A temporary file is private (0600); the session gets the mode a new file would.
+        os.chmod(handle.name, _new_file_mode(path))
         os.replace(handle.name, path)
     except BaseException as error:
         if handle is not None:
@@ -147,6 +149,16 @@ def _write_atomically(path: Path, manifest: bytes, blob: bytes) -> None:
             raise SessionError(path, f"could not save: {error.strerror or error}") from None
         raise
     _fsync_folder(path.parent)
+
+
+def _new_file_mode(path: Path) -> int:
+    """The old file's permissions, or those of a new file under the current umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_folder(folder: Path) -> None:

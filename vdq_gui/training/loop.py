@@ -8,7 +8,9 @@ The same loop runs in two places:
 What the owner does with the loop's news (a Qt signal, or a message down a pipe) is up
 to the ``LoopHooks`` it passes in.
 
-Commands (play, pause, step N, reset, learning rate, batch size, speed, stop) may come
+Commands (play, pause, step N, reset (optionally continuing from a saved full state),
+learning rate, batch size, speed, full state (handed over between two steps, for saving a
+session), stop) may come
 from any thread: they set fields under a lock and threading.Event flags, which the loop
 reads before every step.  A picture of the state is published only when the owner has
 taken the previous one (``want_picture``), so no work is queued and none is wasted.

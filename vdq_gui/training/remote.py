@@ -17,7 +17,9 @@ Messages, GUI process -> training process: (command, *arguments) for a command o
 carries the trainer's exported state instead of the trainer:
 ("publish", state, generation, trainer_generation, steps_per_s).  One message more, not a
 hook: ("picture", generation, snapshot), the first picture of each new model, made here so
-that the window need not wait for its own torch import (``training.prestart``).
+that the window need not wait for its own torch import (``training.prestart``).  The
+"full_state" hook, ("full_state", token, TrainerState or None, error), answers the
+"full_state" command: the trainer's whole state for a session file (vdq_gui.app.session_files).
 """
 
 from __future__ import annotations

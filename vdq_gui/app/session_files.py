@@ -65,6 +65,7 @@ class SessionFiles(QtCore.QObject):
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.recent_menu.triggered.connect(self._on_recent)
+        file_menu.insertSeparator(before)
         for name in ("open_session", "save_session", "save_session_as"):
             file_menu.insertAction(before, window.actions[name])
         file_menu.insertMenu(before, self.recent_menu)

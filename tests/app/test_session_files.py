@@ -125,6 +125,20 @@ def test_saving_while_playing_does_not_pause(qtbot, keep, dialog_log, small, tmp
     win.close()
 
 
+def test_saving_compare_mode_while_playing_saves_every_run_at_one_step(qtbot, keep, dialog_log, small, tmp_path):
+    win = open_window(qtbot, keep, RunSpec.of(small, dequantizer="uniform"), compare=["uniform", "variational"],
+                      worker_factory=TrainingWorker)
+    win.actions["play"].setChecked(True)
+    qtbot.waitUntil(lambda: min(run.snapshot.step for run in win.session.runs) > 20, timeout=WAIT_MS)
+    assert win.session_files.save_to(tmp_path / "pair.vdq"), dialog_log["errors"]
+    assert win.session.lockstep.playing  # Play goes on after the save
+    steps = [run.trainer.step_count for run in read_session(tmp_path / "pair.vdq").runs]
+    assert steps[0] == steps[1] > 20  # in lockstep: they resume in lockstep
+    win.actions["play"].setChecked(False)
+    assert win.session.wait_idle(30)
+    win.close()
+
+
 def test_a_bad_file_is_a_dialog_and_the_runs_go_on(qtbot, keep, dialog_log, small, tmp_path):
     marker = tmp_path / "ran"
 

@@ -53,7 +53,7 @@ MAX_ARRAYS_BYTES = 3 << 30
 MAX_RATIO = 100  # deflate reaches ~1000 only on degenerate (e.g. all-zero) input
 MAX_RUNS = 3
 MAX_MOMENTS = 4096
-MAX_DATA_VALUES = 1 << 31
+MAX_DATA_VALUES = 1 << 28  # 268 million values (MNIST is 47 million): 2 GB as int64
 TIMELINE_BUDGET_BYTES = 256 << 20  # pictures beyond this are thinned out when saving
 # The largest model sizes a file may ask for: a fresh model is built from the stored
 # configuration, so absurd sizes must be refused before they cost memory.

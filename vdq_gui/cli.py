@@ -1,6 +1,8 @@
 """vdq-train: the headless front over the same core the window uses.
 
     vdq-train --data builtin:bimodal --dequantizer variational --steps 3000 --seed 0 --out runs/bimodal-var
+    vdq-train --data builtin:bimodal --steps 200 --out runs/a --save-session a.vdq
+    vdq-train --resume a.vdq --steps 200 --out runs/b     # continues exactly: 400 steps in all
 
 writes DIR/metrics.csv (one row per logged step) and DIR/summary.json.  Bad input or bad
 arguments print one line starting with ``error:`` to stderr and exit with status 2, before
@@ -117,7 +119,10 @@ def data_options(args: argparse.Namespace) -> dict:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="vdq-train", description="Train q (and r) on discrete data without a window.")
-    parser.add_argument("--data", required=True, help="a file or folder, or builtin:NAME (bimodal, counts, digits)")
+    parser.add_argument("--data", help="a file or folder, or builtin:NAME (bimodal, counts, digits)")
+    parser.add_argument("--resume", metavar="PATH",
+                        help="continue the run saved in a session file (.vdq) instead of --data: its data and "
+                             "settings come from the file, --steps more steps are trained")
     add_data_arguments(parser)
     train = parser.add_argument_group("training")
     train.add_argument("--dequantizer", choices=DEQUANTIZERS, default=DEFAULT_DEQUANTIZER)
@@ -134,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--eval-every", type=int_at_least(1), help="steps between evaluations (default 200)")
     train.add_argument("--threads", type=int_at_least(1, 1024), help="torch threads (default: torch's choice)")
     train.add_argument("--out", required=True, help="output folder for metrics.csv and summary.json")
+    train.add_argument("--save-session", metavar="PATH",
+                       help="save the run as a session file (.vdq) after training, to resume or open in vdq-gui")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -177,7 +184,13 @@ class Interrupted(Exception):
 def run(args: argparse.Namespace) -> dict:
     """Load, train, evaluate, write; returns the summary."""
     out = Path(args.out)
+    if (args.data is None) == (args.resume is None):
+        raise _UsageError("give --data (a new run) or --resume (a saved session), one of them")
     check_writable(out)  # before loading and training: a run must not be lost at the end
+    from vdq_gui.training import session_file
+
+    if args.save_session:
+        session_file.check_writable_target(args.save_session)
     import torch
 
     from vdq_gui.data.loaders import load_data
@@ -185,8 +198,11 @@ def run(args: argparse.Namespace) -> dict:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    data = load_data(args.data, **data_options(args))
-    trainer = Trainer(data, train_config(args))
+    if args.resume:
+        trainer = session_file.resume_one_run(args.resume)
+    else:
+        data = load_data(args.data, **data_options(args))
+        trainer = Trainer(data, train_config(args))
     notes = []
     train_size = int(trainer.x_train.shape[0])
     if trainer.batch_size > train_size:
@@ -200,6 +216,8 @@ def run(args: argparse.Namespace) -> dict:
     except KeyboardInterrupt:
         notes.append(f"stopped by Ctrl+C after {trainer.step_count:,} of {args.steps:,} steps")
         raise Interrupted(_finish(trainer, out, started, args, notes, quiet=True, catch_up=0)) from None
+    if args.save_session:  # before r's catch-up: a resumed run continues the training itself
+        session_file.save_trainers(args.save_session, [trainer])
     catch_up = CATCH_UP_STEPS if args.r_catch_up is None else args.r_catch_up
     return _finish(trainer, out, started, args, notes, quiet=args.quiet, catch_up=catch_up)
 

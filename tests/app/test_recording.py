@@ -144,3 +144,12 @@ def test_record_menu_start_and_stop_through_the_dialog(qtbot, window, tmp_path, 
     commands.stop_action.trigger()
     with Image.open(tmp_path / "density.gif") as gif:
         assert gif.width == min(recording.DEFAULT_WIDTH, window.density.width() // 2 * 2)
+
+
+def test_a_resumed_sessions_recording_counts_its_steps_from_where_the_runs_are(qapp):
+    """`vdq-gui a.vdq --after-steps 40 --record …` on a session saved at step 100 trains 40
+    more steps (as vdq-train --resume does), grabbing a frame at 110, 120, 130 and 140."""
+    owner = QtCore.QObject()
+    stepped = recording.SteppedRecording(owner, None, 40, chunks=4, start_step=100)
+    assert stepped.targets == [110, 120, 130, 140]
+    assert recording.SteppedRecording(owner, None, 40, chunks=4).targets == [10, 20, 30, 40]

@@ -23,7 +23,7 @@ EXIT_DIVERGED = 3  # as vdq-train: no finite state could be restored
 class AutoRun(QtCore.QObject):
     def __init__(self, window, app: QtWidgets.QApplication, *, screenshot: str | None = None,
                  auto_start: bool = False, after_steps: int | None = None, export: str | None = None,
-                 record: str | None = None):
+                 record: str | None = None, start_step: int = 0):
         super().__init__(window)
         self.window, self.app = window, app
         self.screenshot = screenshot
@@ -31,6 +31,9 @@ class AutoRun(QtCore.QObject):
         self.recording = None  # --record: the chunked run that grabs its frames
         self.auto_start = auto_start
         self.after_steps = after_steps if auto_start and after_steps else 0
+        # N more steps from where the runs are (a resumed session's step), as vdq-train --resume
+        self.start_step = start_step
+        self.target_step = start_step + self.after_steps
         self._saved = False
         self._stopped: str | None = None  # why training stopped early, if it did
         self._timeout = QtCore.QTimer(self)
@@ -44,7 +47,7 @@ class AutoRun(QtCore.QObject):
         if self.after_steps and self.record:
             from vdq_gui.app.recording import SteppedRecording
 
-            self.recording = SteppedRecording(window, window, self.after_steps)
+            self.recording = SteppedRecording(window, window, self.after_steps, start_step=self.start_step)
             self.recording.start()
             window.show_playing(True)
         elif self.after_steps:
@@ -74,12 +77,12 @@ class AutoRun(QtCore.QObject):
             self._saved = True  # stopped early: the state gone back to, with its banner
             QtCore.QTimer.singleShot(SETTLE_MS, self._save_and_quit)
             return
-        if step < self.after_steps:
+        if step < self.target_step:
             return
         if self.after_steps and self.window.session.is_running:
             return  # the final, paused state is on its way
         runs = self.window.session.runs
-        if any(run.snapshot is None or run.snapshot.step < self.after_steps for run in runs):
+        if any(run.snapshot is None or run.snapshot.step < self.target_step for run in runs):
             return  # every run must have reached step N
         self._saved = True
         QtCore.QTimer.singleShot(SETTLE_MS, self._save_and_quit)

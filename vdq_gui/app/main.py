@@ -67,7 +67,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vdq-gui", description="Watch dequantization happen.")
     parser.add_argument("data", nargs="?", default=DEFAULT_DATA,
-                        help="a data file or folder, or builtin:NAME (default: %(default)s)")
+                        help="a data file or folder, builtin:NAME (default: %(default)s), "
+                             "or a saved session FILE.vdq to continue")
     parser.add_argument("--dequantizer", choices=DEQUANTIZERS, default=DEFAULT_DEQUANTIZER)
     parser.add_argument("--compare", metavar="A,B[,C]", type=compare_list, default=None,
                         help="train two or three dequantizers side by side (e.g. uniform,variational)")
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     from vdq_gui.app import log, settings
     from vdq_gui.data.dataset import DataError
     from vdq_gui.data.loaders import load_data
+    from vdq_gui.training.session_file import SessionError, is_session_path, read_session
 
     log.install()  # warnings and errors to the log file (Help > Show log)
     # The user's remembered settings, under the command line's (not in automation runs).
@@ -152,8 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.lesson:  # the lesson chose these: a remembered value must not replace them
         given |= {"data", "dequantizer", "compare", "seed", *args.lesson.options}
     launch = settings.Launch(args, given)
+    saved = None  # a session file given as DATA: its runs continue
     try:
-        data = launch.load(load_data, data_options(args), DEFAULT_DATA)
+        if is_session_path(args.data):
+            saved = read_session(args.data)
+            data = saved.data
+        else:
+            data = launch.load(load_data, data_options(args), DEFAULT_DATA)
+    except SessionError as error:
+        print(f"vdq-gui: error: {error}", file=sys.stderr)
+        return 2
     except DataError as error:
         print(f"vdq-gui: {error}", file=sys.stderr)
         return 2
@@ -166,9 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     launch.fill_training(data.kind)
     spec = RunSpec.of(data, dequantizer=args.dequantizer, seed=args.seed,
                    learning_rate=args.learning_rate, batch_size=args.batch_size, **objective_options(args))
-    # Before Qt: the training process of the (first) run starts now.
+    if saved is not None:
+        spec, names = saved.runs[0].spec, [run.spec.dequantizer for run in saved.runs]
+        args.compare = names if len(names) > 1 else None
+    # Before Qt: the training process of the (first) run starts now (a saved session's
+    # runs start from their states, when the window hands them over).
     first = spec.with_changes(dequantizer=args.compare[0]) if args.compare else spec
-    factory = worker_factory(args.worker, first)
+    factory = worker_factory(args.worker, None if saved is not None else first)
 
     from PySide6 import QtCore, QtWidgets
 
@@ -194,12 +208,15 @@ def main(argv: list[str] | None = None) -> int:
 
         dialogs.use_console()
         window.ask_before_reset = False
+    if saved is not None:
+        window.session_files.use(saved, ask=False)
     window.show()
     app.processEvents()  # paint once now: torch and the model come after the first paint
     from vdq_gui.app.autorun import AutoRun
 
     runner = AutoRun(window, app, screenshot=args.screenshot, auto_start=args.auto_start,
-                     after_steps=args.after_steps, export=args.export, record=args.record)
+                     after_steps=args.after_steps, export=args.export, record=args.record,
+                     start_step=saved.runs[0].trainer.step_count if saved is not None else 0)
     QtCore.QTimer.singleShot(0, runner.start)
     close_on_ctrl_c(window)
     return app.exec()

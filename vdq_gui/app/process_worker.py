@@ -66,6 +66,7 @@ class ProcessTrainingWorker(TrainingWorkerBase):
         self._outbox: list[tuple] = []  # commands sent while no process is up
         self._generation = 0
         self._specs = {0: spec}  # generation -> the spec sent with that reset
+        self._states: dict = {}  # generation -> the saved state that reset continues from
         self._commands_sent = 0
         self._idle_after = -1  # the process was idle after this many commands
         self._command_base = 0  # commands sent before the current process started
@@ -105,18 +106,30 @@ class ProcessTrainingWorker(TrainingWorkerBase):
         except OSError:
             pass  # the process just died: the relay reports it and restarts at the next reset
 
-    def reset(self, spec: RunSpec | None = None) -> None:
-        """Build a fresh trainer (from ``spec``, or the current one) and pause."""
+    def reset(self, spec: RunSpec | None = None, state=None) -> None:
+        """Build a fresh trainer (from ``spec``, or the current one) and pause; with
+        ``state`` it continues from that saved state."""
         self.ended = None  # the relay starts a new process for this reset
         with self._lock:
             spec = spec or self._specs[self._generation]
             self._generation += 1
             self._specs[self._generation] = spec
+            if state is not None:
+                self._states[self._generation] = state
             self.slot.expect(self._generation)  # no picture of the old run after this
-        self._send("reset", spec)
+        self._send("reset", spec, state)
 
     def stop(self) -> None:
         self._stop.set()
+
+    def request_full_state(self):
+        if self.ended:  # no process would answer: say so now rather than after a wait
+            from concurrent.futures import Future
+
+            future = Future()
+            future.set_exception(RuntimeError(f"the training process ended ({self.ended}); press Reset first"))
+            return future
+        return super().request_full_state()
 
     def take_snapshot(self):
         """The newest unseen snapshot, or None.  Taking it asks for the next."""
@@ -163,14 +176,15 @@ class ProcessTrainingWorker(TrainingWorkerBase):
         process dies (a sentence saying how)."""
         with self._lock:
             generation = self._generation
-            spec = self._specs[generation]
+            spec, state = self._specs[generation], self._states.get(generation)
             self._outbox = [m for m in self._outbox if m[0] != "reset"]  # the start builds it
         started, self._started = self._started, None
-        if started is not None and not started.builds(spec, generation):
+        if started is not None and (state is not None or not started.builds(spec, generation)):
             started.close()  # it builds a run the window no longer wants
             started = None
         try:
-            started = started or start_training_process(spec, self.build, self.inspect, generation, self.threads)
+            started = started or start_training_process(spec, self.build, self.inspect, generation, self.threads,
+                                                        state=state)
         except Exception as error:  # e.g. out of memory: say so, keep the window alive
             return (f"it could not start: {type(error).__name__}: {error}; "
                     "vdq-gui --worker thread trains without a separate process")
@@ -232,6 +246,9 @@ class ProcessTrainingWorker(TrainingWorkerBase):
             _, generation, snapshot = message
             self.slot.put(snapshot, generation)
             return
+        if message[0] == "full_state":  # not a signal: resolves the caller's Future here
+            self._resolve_full_state(*message[1:])
+            return
         deliver(self._hooks, message)
 
     def _on_idle(self, command_count: int) -> None:
@@ -254,6 +271,7 @@ class ProcessTrainingWorker(TrainingWorkerBase):
             with self._lock:  # older runs can never come back: let their data go
                 for old in [g for g in self._specs if g < trainer_generation]:
                     del self._specs[old]
+                    self._states.pop(old, None)
         # Every state updates the replica (its log rows are sent once); only a state of
         # the run the window now shows becomes a picture.
         self._replica.load_state(state)

@@ -258,21 +258,24 @@ def render_timeline(session, widget: QtWidgets.QWidget, frames: int, width: int 
 # == --record: chunks of training, a frame after each ====================================
 class SteppedRecording(QtCore.QObject):
     """Train ``steps`` steps in ``chunks`` equal chunks, grabbing ``widget`` after each, so the
-    animation spans the run however fast it trains.  ``finished`` when the last is grabbed."""
+    animation spans the run however fast it trains.  ``finished`` when the last is grabbed.
+    ``start_step``: where the runs are now (a resumed session's step; targets count from it)."""
 
     finished = QtCore.Signal()
 
-    def __init__(self, window, widget, steps: int, chunks: int = RECORD_CHUNKS, width: int = DEFAULT_WIDTH):
+    def __init__(self, window, widget, steps: int, chunks: int = RECORD_CHUNKS, width: int = DEFAULT_WIDTH,
+                 start_step: int = 0):
         super().__init__(window)
         self.window, self.widget, self.width = window, widget, int(width)
-        self.targets = sorted({round(steps * (k + 1) / chunks) for k in range(chunks)} - {0})
+        self.start_step = start_step
+        self.targets = sorted({start_step + round(steps * (k + 1) / chunks) for k in range(chunks)} - {start_step})
         self.frames: list[np.ndarray] = []
         self._next = 0  # index of the target being trained towards
 
     def start(self) -> None:
         self.window.frame_drawn.connect(self._on_frame)
         self.window.session.running_changed.connect(self._on_running_changed)
-        self.window.session.step(self.targets[0])
+        self.window.session.step(self.targets[0] - self.start_step)
 
     @QtCore.Slot(int)
     def _on_frame(self, _step: int) -> None:

@@ -164,19 +164,32 @@ class Session(QtCore.QObject):
         if self._started:
             self._start_workers()
 
-    def reset(self, specs: list[RunSpec] | None = None) -> None:
-        """New models for every run (``specs``: one per run, or the current ones)."""
+    def reset(self, specs: list[RunSpec] | None = None, states: list | None = None) -> None:
+        """New models for every run (``specs``: one per run, or the current ones); with
+        ``states`` (saved ``TrainerState``s, one per run) they continue from those."""
         specs = specs or self.specs
         if len(specs) != len(self.runs):
-            return self.set_runs(specs)
+            self.set_runs(specs)
+            if states is None:
+                return
         self.lockstep.stop()
-        for run, spec in zip(self.runs, specs):
+        for run, spec, state in zip(self.runs, specs, states or [None] * len(specs)):
             run.spec, run.name, run.snapshot = spec, spec.dequantizer, None
-            run.worker.reset(spec)
+            run.worker.reset(spec, state)
         self.timeline.clear()
         self.position = -1
         self.timeline_changed.emit(0)
         self.position_changed.emit(-1)
+
+    def restore_timeline(self, moments: list) -> None:
+        """Put saved moments (tuples of Snapshots, one per run) on the timeline."""
+        for snapshots in moments:
+            self.timeline.add(Moment(tuple(snapshots)))
+        self.timeline_changed.emit(len(self.timeline))
+
+    def request_states(self) -> list:
+        """Every run's full state (Futures, see ``TrainingWorkerBase.request_full_state``)."""
+        return [run.worker.request_full_state() for run in self.runs]
 
     # == life cycle =====================================================================
     def start(self) -> None:

@@ -23,6 +23,7 @@ from vdq_gui.app.controls import OPEN_FILE, ControlPanel
 from vdq_gui.app.plots import PlotArea
 from vdq_gui.app.process_worker import ProcessTrainingWorker
 from vdq_gui.app.session import FRAME_INTERVAL_MS, MAX_RUNS, Session
+from vdq_gui.app.session_files import SessionFiles
 from vdq_gui.app.status import TrainingStatus
 from vdq_gui.app.timeline import Moment
 from vdq_gui.data.builtin import builtin_names
@@ -30,6 +31,7 @@ from vdq_gui.data.dataset import DataError, DiscreteData
 from vdq_gui.data.loaders import load_data
 from vdq_gui.training.defaults import default_setting
 from vdq_gui.training.loop import RunSpec
+from vdq_gui.training.session_file import is_session_path
 
 __all__ = ["FRAME_INTERVAL_MS", "MainWindow", "dropped_path"]
 CONTROL_WIDTH = 250
@@ -64,6 +66,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.export_commands = export_menu.install(self)
         self.record_commands = recording_menu.install(self)
+        self.session_files = SessionFiles(self, self.menus["file"], before=self.actions["screenshot"])
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -375,6 +378,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """Preview a file or folder in the import dialog, then load it with the chosen options."""
         from vdq_gui.app.import_dialog import ImportDialog
 
+        if is_session_path(path):  # a saved session (also when dropped on the window)
+            return self.session_files.open(path)
         try:
             dialog = ImportDialog(path, self)
         except Exception as error:  # unreadable: name the file and the reason

@@ -50,12 +50,13 @@ class TrainingWorker(TrainingWorkerBase):
     def _send(self, command: str, *arguments) -> None:
         self.loop.apply(command, *arguments)
 
-    def reset(self, spec: RunSpec | None = None) -> None:
-        """Build a fresh trainer (from ``spec``, or the current one) and pause."""
+    def reset(self, spec: RunSpec | None = None, state=None) -> None:
+        """Build a fresh trainer (from ``spec``, or the current one) and pause; with
+        ``state`` it continues from that saved state."""
         # The slot learns the new generation first, so no picture of the old run can
         # land in it after this returns.
         self.slot.expect(self.loop.generation + 1)
-        self.loop.reset(spec)
+        self.loop.reset(spec, state)
 
     def stop(self) -> None:
         self.loop.stop()

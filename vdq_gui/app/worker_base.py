@@ -21,11 +21,12 @@ named methods below, one per entry of ``vdq_gui.training.loop.COMMANDS``.
 from __future__ import annotations
 
 import collections
+import itertools
 import statistics
-import time
-
 import threading
+import time
 import weakref
+from concurrent.futures import Future
 from typing import Callable
 
 import shiboken6
@@ -156,6 +157,12 @@ class TrainingWorkerBase(QtCore.QThread):
             self.budget.reduced = False
             self._send("refresh")
 
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._state_lock = threading.Lock()
+        self._state_futures: dict[int, Future] = {}
+        self._state_tokens = itertools.count()
+
     # -- commands ----------------------------------------------------------------------
     def set_picture_parts(self, **parts) -> None:
         """E.g. ``ladder=False`` while the bound ladder is hidden.  A part asked for again
@@ -185,9 +192,31 @@ class TrainingWorkerBase(QtCore.QThread):
         """None or inf: as fast as possible; otherwise at most that many steps a second."""
         self._send("set_speed", steps_per_s)
 
-    def reset(self, spec: RunSpec | None = None) -> None:
-        """Build a fresh trainer (from ``spec``, or the current one) and pause."""
+    def reset(self, spec: RunSpec | None = None, state=None) -> None:
+        """Build a fresh trainer (from ``spec``, or the current one) and pause; with
+        ``state`` (a saved ``TrainerState``) it continues from there."""
         raise NotImplementedError
+
+    def request_full_state(self) -> Future:
+        """The trainer's full state (to save a session), taken between two steps while
+        training goes on: a Future that the loop's thread (or the relay) resolves with a
+        ``TrainerState``, or fails with RuntimeError saying why."""
+        future: Future = Future()
+        with self._state_lock:
+            token = next(self._state_tokens)
+            self._state_futures[token] = future
+        self._send("full_state", token)
+        return future
+
+    def _resolve_full_state(self, token, state, error: str | None) -> None:
+        with self._state_lock:
+            future = self._state_futures.pop(token, None)
+        if future is None:
+            return
+        if error is None:
+            future.set_result(state)
+        else:
+            future.set_exception(RuntimeError(error))
 
     def stop(self) -> None:
         raise NotImplementedError
@@ -227,7 +256,8 @@ class TrainingWorkerBase(QtCore.QThread):
 
 # want_picture and refresh are sent by the worker itself (taking a picture; set_picture_parts).
 assert {"play", "pause", "step", "reset", "set_learning_rate", "set_batch_size", "set_speed", "stop"} \
-    <= set(COMMANDS) and all(hasattr(TrainingWorkerBase, name) for name in COMMANDS if name not in ("want_picture", "refresh"))
+    <= set(COMMANDS) and all(hasattr(TrainingWorkerBase, {"full_state": "request_full_state"}.get(name, name))
+                             for name in COMMANDS if name not in ("want_picture", "refresh"))
 
 
 class SignalHooks(LoopHooks):
@@ -258,3 +288,6 @@ class SignalHooks(LoopHooks):
 
     def idle(self, command_count: int) -> None:
         self.worker.idle.emit()
+
+    def full_state(self, token, state, error: str | None) -> None:
+        self.worker._resolve_full_state(token, state, error)

@@ -8,7 +8,9 @@ The same loop runs in two places:
 What the owner does with the loop's news (a Qt signal, or a message down a pipe) is up
 to the ``LoopHooks`` it passes in.
 
-Commands (play, pause, step N, reset, learning rate, batch size, speed, stop) may come
+Commands (play, pause, step N, reset (optionally continuing from a saved full state),
+learning rate, batch size, speed, full state (handed over between two steps, for saving a
+session), stop) may come
 from any thread: they set fields under a lock and threading.Event flags, which the loop
 reads before every step.  A picture of the state is published only when the owner has
 taken the previous one (``want_picture``), so no work is queued and none is wasted.
@@ -126,15 +128,19 @@ class LoopHooks:
         """Make and hand over a picture of ``trainer`` (called when one was wanted, and
         when the loop goes idle).  ``trainer_generation``: the reset it was built for."""
 
+    def full_state(self, token, state, error: str | None) -> None:
+        """The trainer's full state (``Trainer.full_state``) asked for with ``token``, taken
+        between two steps; or None and why not."""
+
 
 # The commands a loop accepts from its owner, written once.  The thread worker calls the
 # TrainingLoop methods of these names; the process worker sends (name, *arguments) down
 # its pipe and the training process hands them to ``TrainingLoop.apply``.
 COMMANDS = ("play", "pause", "step", "reset", "set_learning_rate", "set_batch_size", "set_speed",
-            "want_picture", "refresh", "stop")
+            "want_picture", "refresh", "full_state", "stop")
 # The news a loop gives (the methods of LoopHooks), in the same way: a PipeHooks message is
 # (name, *arguments) and the receiving side calls ``deliver(hooks, message)``.
-HOOKS = ("building", "ready", "failed", "stopped", "running_changed", "idle", "publish")
+HOOKS = ("building", "ready", "failed", "stopped", "running_changed", "idle", "publish", "full_state")
 
 
 def deliver(hooks: LoopHooks, message: tuple) -> None:
@@ -142,14 +148,15 @@ def deliver(hooks: LoopHooks, message: tuple) -> None:
     name, *arguments = message
     table = {"building": hooks.building, "ready": hooks.ready, "failed": hooks.failed,
              "stopped": hooks.stopped, "running_changed": hooks.running_changed, "idle": hooks.idle,
-             "publish": hooks.publish}
+             "publish": hooks.publish, "full_state": hooks.full_state}
     table[name](*arguments)
 
 
 class TrainingLoop:
     """Owns the trainer; only the loop's thread touches it (except while idle, see wait_idle)."""
 
-    def __init__(self, spec: RunSpec, hooks: LoopHooks, build: Callable = build_trainer, generation: int = 0):
+    def __init__(self, spec: RunSpec, hooks: LoopHooks, build: Callable = build_trainer, generation: int = 0,
+                 state=None):
         self.hooks = hooks
         self.build = build
         self.trainer = None
@@ -163,6 +170,8 @@ class TrainingLoop:
         self._picture_wanted = threading.Event()
         self._picture_wanted.set()
         self._pending_spec: RunSpec | None = spec
+        self._pending_state = state  # a saved full state to continue from, after the build
+        self._state_requests: list = []  # tokens of full_state commands not served yet
         self._steps_requested = 0
         self._pending_learning_rate: float | None = None
         self._pending_batch_size: int | None = None
@@ -197,11 +206,13 @@ class TrainingLoop:
             self._steps_requested += max(0, int(count))
         self._command()
 
-    def reset(self, spec: RunSpec | None = None) -> None:
-        """Build a fresh trainer (from ``spec``, or the current one) and pause."""
+    def reset(self, spec: RunSpec | None = None, state=None) -> None:
+        """Build a fresh trainer (from ``spec``, or the current one) and pause; with
+        ``state`` (a saved ``TrainerState`` of that spec) it continues from there."""
         self._play.clear()
         with self._lock:
             self._pending_spec = spec or self._pending_spec or self.spec
+            self._pending_state = state
             self._steps_requested = 0
             self.generation += 1
         self._command()
@@ -236,6 +247,13 @@ class TrainingLoop:
             self._pending_refresh = True
         self._command()
 
+    def full_state(self, token) -> None:
+        """Hand the trainer's full state to ``hooks.full_state`` between two steps (training
+        goes on; a reset asked for first is done first)."""
+        with self._lock:
+            self._state_requests.append(token)
+        self._command()
+
     def stop(self) -> None:
         self._stop.set()
         self._command()
@@ -245,6 +263,7 @@ class TrainingLoop:
         table = {"play": self.play, "pause": self.pause, "step": self.step, "reset": self.reset,
                  "set_learning_rate": self.set_learning_rate, "set_batch_size": self.set_batch_size,
                  "set_speed": self.set_speed, "want_picture": self.want_picture, "refresh": self.refresh,
+                 "full_state": self.full_state,
                  "stop": self.stop}
         if command not in table:
             raise ValueError(f"unknown command {command!r}; the loop knows {', '.join(COMMANDS)}")
@@ -282,6 +301,7 @@ class TrainingLoop:
         if self._rebuild_if_requested():
             return
         self._apply_settings()
+        self._serve_state_requests()
         if self.trainer is None or not self._has_work():
             self._go_idle()
             return
@@ -337,6 +357,7 @@ class TrainingLoop:
     def _rebuild_if_requested(self) -> bool:
         with self._lock:
             spec, self._pending_spec = self._pending_spec, None
+            state, self._pending_state = self._pending_state, None
             generation = self.generation
         if spec is None:
             return False
@@ -345,6 +366,8 @@ class TrainingLoop:
         self.hooks.building(spec.data.describe(), generation)
         try:
             trainer = self.build(spec)
+            if state is not None:
+                trainer.restore_full_state(state)
         except Exception as error:  # keep the previous trainer (if any) and say why
             # The owner now waits for pictures of this generation: the old trainer goes on
             # under the new label (its own trainer_generation says which spec it has).
@@ -362,6 +385,18 @@ class TrainingLoop:
         self._publish()
         self.hooks.ready(spec.data.describe(), generation)
         return True
+
+    def _serve_state_requests(self) -> None:
+        with self._lock:
+            if not self._state_requests or self.trainer is None or self._pending_spec is not None:
+                return  # served after the build (of the newest reset)
+            tokens, self._state_requests = self._state_requests, []
+        try:
+            state, error = self.trainer.full_state(), None
+        except Exception as failure:  # say why rather than leave the owner waiting
+            state, error = None, f"{type(failure).__name__}: {failure}"
+        for token in tokens:
+            self.hooks.full_state(token, state, error)
 
     def _has_pending_settings(self) -> bool:
         return self._pending_learning_rate is not None or self._pending_batch_size is not None

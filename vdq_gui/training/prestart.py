@@ -45,13 +45,13 @@ class StartedProcess:
 
 
 def start_training_process(spec: RunSpec, build: Callable = build_trainer, inspect: Callable = inspect_trainer,
-                           generation: int = 0, threads: int | None = None) -> StartedProcess:
+                           generation: int = 0, threads: int | None = None, state=None) -> StartedProcess:
     """Spawn (fork is unsafe once Qt has threads) a process training ``spec``; it starts
     paused and builds the model at once.  Raises what ``Process.start`` raises."""
     context = multiprocessing.get_context("spawn")
     conn, child_conn = context.Pipe()
     process = context.Process(target=remote.serve, name="vdq-training",
-                              args=(child_conn, spec, build, generation, threads, inspect), daemon=True)
+                              args=(child_conn, spec, build, generation, threads, inspect, state), daemon=True)
     try:
         process.start()
     except BaseException:

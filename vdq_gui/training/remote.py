@@ -17,7 +17,9 @@ Messages, GUI process -> training process: (command, *arguments) for a command o
 carries the trainer's exported state instead of the trainer:
 ("publish", state, generation, trainer_generation, steps_per_s).  One message more, not a
 hook: ("picture", generation, snapshot), the first picture of each new model, made here so
-that the window need not wait for its own torch import (``training.prestart``).
+that the window need not wait for its own torch import (``training.prestart``).  The
+"full_state" hook, ("full_state", token, TrainerState or None, error), answers the
+"full_state" command: the trainer's whole state for a session file (vdq_gui.app.session_files).
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ class PipeHooks(LoopHooks):
         self.conn.send(("publish", state, generation, trainer_generation, steps_per_s))
         self._rows_sent = state["log_length"]  # every state is delivered, in order
 
+    def full_state(self, token, state, error: str | None) -> None:
+        self.conn.send(("full_state", token, state, error))
+
 
 def read_commands(conn, loop: TrainingLoop) -> None:
     """Pipe -> loop, until the pipe closes (the GUI process is gone: stop training)."""
@@ -85,13 +90,14 @@ def read_commands(conn, loop: TrainingLoop) -> None:
 
 
 def serve(conn, spec: RunSpec, build: Callable = build_trainer, generation: int = 0,
-          threads: int | None = None, inspect: Callable = inspect_trainer) -> None:
-    """The training process's main function: train ``spec`` until told to stop."""
+          threads: int | None = None, inspect: Callable = inspect_trainer, state=None) -> None:
+    """The training process's main function: train ``spec`` (continuing from a saved
+    ``state``, if given) until told to stop."""
     # Ctrl+C in the terminal reaches the whole process group: the window handles it and
     # stops this process in order; dying of it here would be reported as a crash.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_torch_threads(threads)
-    loop = TrainingLoop(spec, PipeHooks(conn, inspect), build, generation=generation)
+    loop = TrainingLoop(spec, PipeHooks(conn, inspect), build, generation=generation, state=state)
     reader = threading.Thread(target=read_commands, args=(conn, loop), name="vdq-commands", daemon=True)
     reader.start()
     try:

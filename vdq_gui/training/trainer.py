@@ -212,6 +212,21 @@ class Trainer:
         self.restored_step = state.get("restored_step")
         self.learning_rate, self.batch_size = state["learning_rate"], state["batch_size"]
 
+    # -- saving and resuming (vdq_gui.training.trainer_state) ---------------------------------
+    def full_state(self):
+        """Everything that decides the next steps (model, Adam, random-number states, log):
+        a ``TrainerState`` to save in a session file and resume exactly."""
+        from vdq_gui.training import trainer_state
+
+        return trainer_state.export(self)
+
+    def restore_full_state(self, state) -> None:
+        """Continue from ``state`` (this trainer freshly built from the same spec); ValueError
+        if it does not fit this model, and then nothing is changed."""
+        from vdq_gui.training import trainer_state
+
+        trainer_state.restore(self, state)
+
     # -- training ------------------------------------------------------------------------
     def step(self) -> dict[str, float]:
         """One Adam step on a fresh batch.  Returns this step's metrics.

@@ -82,7 +82,10 @@ def test_reset_builds_a_new_trainer_and_drops_stale_pictures(make_worker):
     assert worker.wait_idle(10)
     old = worker.trainer
     worker.reset(RunSpec.of(DATA, dequantizer="other"))
-    assert worker.take_snapshot() is None
+    # The old run's step-10 picture is never shown; on a loaded machine the new model's
+    # first picture (step 0) may already be here.
+    first = worker.take_snapshot()
+    assert first is None or first.step == 0
     assert worker.wait_idle(10)
     assert worker.trainer is not old and worker.trainer.step_count == 0
     assert worker.spec.dequantizer == "other"

@@ -23,13 +23,11 @@ from vdq_gui.training.trainer import TrainConfig, Trainer
 WAIT_MS = 30000
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    """Recent sessions go to an INI file in a temporary folder, never the user's."""
-    folder = tmp_path / "settings"
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(folder))
-    yield folder
+@pytest.fixture
+def isolated_settings(user_folder):
+    """Recent sessions go to the test's own settings folder (tests/app/conftest.py), never
+    the user's."""
+    return user_folder / "settings"
 
 
 @pytest.fixture(scope="module")

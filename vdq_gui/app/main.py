@@ -198,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(spec, compare=args.compare, worker_factory=factory)
     window.resize(*args.size)
     launch.restore(window)  # theme, presentation, speed, geometry; saved again at close
+    window.remembers = launch.enabled  # automation runs leave the recent files alone
     log.watch(window)
     if args.explanations:
         window.explain.show()

@@ -14,35 +14,19 @@ from __future__ import annotations
 import concurrent.futures
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
-from vdq_gui.app import dialogs
+from vdq_gui.app import dialogs, recent
 from vdq_gui.training.session_file import (SUFFIX, SavedRun, SessionError, describe, read_session,
                                            write_session)
 
 RECENT_KEY = "sessions/recent"
-RECENT_MAX = 8
 STATE_WAIT_S = 20.0  # a state is handed over within one step; this is for a stuck process
 FILTER = "vdq sessions (*.vdq);;All files (*)"
 
 
-def settings() -> QtCore.QSettings:
-    """The app's settings (an INI file in the user's config folder; tests move it)."""
-    return QtCore.QSettings(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope,
-                            "vdq-gui", "vdq-gui")
-
-
 def recent_sessions() -> list[str]:
-    value = settings().value(RECENT_KEY, [])
-    if isinstance(value, str):  # QSettings gives a one-element list back as a string
-        value = [value]
-    return [str(path) for path in (value or []) if path]
-
-
-def remember_session(path) -> None:
-    path = str(Path(path).resolve())
-    kept = [path] + [p for p in recent_sessions() if p != path]
-    settings().setValue(RECENT_KEY, kept[:RECENT_MAX])
+    return recent.read(RECENT_KEY)
 
 
 class SessionFiles(QtCore.QObject):
@@ -50,7 +34,7 @@ class SessionFiles(QtCore.QObject):
 
     saved = QtCore.Signal(str)
 
-    def __init__(self, window, file_menu: QtWidgets.QMenu, before: QtGui.QAction | None = None):
+    def __init__(self, window, file_menu: QtWidgets.QMenu, before=None):
         super().__init__(window)
         self.window = window
         self.path: str | None = None
@@ -61,16 +45,12 @@ class SessionFiles(QtCore.QObject):
                        self.save_as)
         window._action("open_session", "Open session…", None, "Open a saved .vdq session and continue it",
                        self.open_dialog)
-        self.recent_menu = QtWidgets.QMenu("Recent sessions", window)
-        self.recent_menu.setToolTipsVisible(True)
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.recent_menu.triggered.connect(self._on_recent)
+        self.recent_menu = recent.RecentMenu("Recent sessions", RECENT_KEY, self.open, window, "session")
         file_menu.insertSeparator(before)
         for name in ("open_session", "save_session", "save_session_as"):
             file_menu.insertAction(before, window.actions[name])
         file_menu.insertMenu(before, self.recent_menu)
         file_menu.insertSeparator(before)
-        self._fill_recent()
 
     # == saving ===============================================================================
     @QtCore.Slot()
@@ -96,8 +76,7 @@ class SessionFiles(QtCore.QObject):
             dialogs.show_error(self.window, "Could not save the session", str(error))
             return False
         self.path = str(path)
-        remember_session(path)
-        self._fill_recent()
+        self.recent_menu.remember(path)
         self.window.statusBar().showMessage(f"Saved the session to {path}", 8000)
         self.saved.emit(str(path))
         return True
@@ -161,8 +140,7 @@ class SessionFiles(QtCore.QObject):
         window.session.restore_timeline(contents.timeline)
         window.session.select_bin(contents.view.get("selected_bin", 0))
         self.path = contents.path
-        remember_session(contents.path)
-        self._fill_recent()
+        self.recent_menu.remember(contents.path)
         window.statusBar().showMessage(f"Opened {describe(contents)}. Press Space to continue.", 10000)
         return True
 
@@ -170,23 +148,6 @@ class SessionFiles(QtCore.QObject):
         dialogs.show_error(self.window, "Could not open the session", message)
         self.window.statusBar().showMessage(f"Could not open: {message}", 10000)
         return False
-
-    # == recent sessions ======================================================================
-    @QtCore.Slot()
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        paths = recent_sessions()
-        for path in paths:
-            action = self.recent_menu.addAction(Path(path).name)
-            action.setData(path)
-            action.setToolTip(path)
-        if not paths:
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
-
-    @QtCore.Slot(QtGui.QAction)
-    def _on_recent(self, action: QtGui.QAction) -> None:
-        if action.data():
-            self.open(action.data())
 
 
 def _stem(data) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from vdq_gui.app import dialogs, explain_panel, lesson_runner, lifeline, style
+from vdq_gui.app import dialogs, explain_panel, lesson_runner, lifeline, recent, style
 from vdq_gui.app.appearance import Appearance
 from vdq_gui.app.controls import OPEN_FILE, ControlPanel
 from vdq_gui.app.plots import PlotArea
@@ -38,6 +38,9 @@ CONTROL_WIDTH = 250
 _gc_frozen = False  # gc.freeze() once per process, after the first model is built
 
 
+RECENT_FILES_KEY = "data/recent"  # File > Recent files (data files and folders opened)
+
+
 class MainWindow(QtWidgets.QMainWindow):
     frame_drawn = QtCore.Signal(int)  # the step of the moment just drawn
 
@@ -49,6 +52,7 @@ class MainWindow(QtWidgets.QMainWindow):
         style.configure_pyqtgraph()  # idempotent; plots created below depend on it
         self.spec = spec
         self.ask_before_reset = ask_before_reset
+        self.remembers = True  # recent files and sessions are written (not in automation runs)
         self.last_snapshot = None
         self.font_scale = 1.0
         self.setWindowTitle("vdq-gui: watch dequantization happen")
@@ -174,7 +178,11 @@ class MainWindow(QtWidgets.QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self.menus = {"file": file_menu}  # by name, for the features that add to them
-        for name in ("open", "open_folder", "screenshot", "quit"):
+        for name in ("open", "open_folder"):
+            file_menu.addAction(self.actions[name])
+        self.recent_files = recent.RecentMenu("Recent files", RECENT_FILES_KEY, self.open_path, self, "data")
+        file_menu.addMenu(self.recent_files)
+        for name in ("screenshot", "quit"):
             file_menu.addAction(self.actions[name])
         self.dataset_menu = bar.addMenu("&Dataset")
         for name, description in builtin_names().items():
@@ -395,7 +403,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if not accepted:
             self._show_spec()
             return False
-        return self.use_data(data) if data is not None else self.load_source(path, **options)
+        loaded = self.use_data(data) if data is not None else self.load_source(path, **options)
+        if loaded:
+            self.recent_files.remember(path)
+        return loaded
 
     # == slots: user commands ===========================================================
     @QtCore.Slot(bool)

@@ -25,6 +25,8 @@ order), and nothing edits the app: measurements hook it from the outside.
 from __future__ import annotations
 
 import argparse
+import importlib.abc
+import importlib.util
 import json
 import os
 import sys
@@ -98,19 +100,44 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def when_imported(name: str, patch) -> None:
+    """Call ``patch(module)`` right after the app itself first imports module ``name``.
+    Importing it here instead would move Qt's import (the window module's) before the app's
+    own start-up steps, e.g. before it starts its training process, and so change what is
+    measured."""
+
+    class Hook(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None):
+            if fullname != name:
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(fullname)
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                patch(module)
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, Hook())
+
+
 # == startup ===========================================================================
 def startup(args) -> int:
-    from vdq_gui.app import window as window_module
+    def hook(window_module):
+        original = window_module.MainWindow.paintEvent
 
-    original = window_module.MainWindow.paintEvent
+        def first_paint(self, event):
+            original(self, event)
+            emit(event="first_paint", torch_imported="torch" in sys.modules,
+                 process_s=time.perf_counter() - STARTED)
+            os._exit(0)  # measured; do not wait for the worker's torch import to finish
 
-    def first_paint(self, event):
-        original(self, event)
-        emit(event="first_paint", torch_imported="torch" in sys.modules,
-             process_s=time.perf_counter() - STARTED)
-        os._exit(0)  # measured; do not wait for the worker's torch import to finish
+        window_module.MainWindow.paintEvent = first_paint
 
-    window_module.MainWindow.paintEvent = first_paint
+    when_imported("vdq_gui.app.window", hook)
     from vdq_gui.app.main import main
 
     return main([args.data, "--dequantizer", args.dequantizer, "--size", args.size])
@@ -118,19 +145,20 @@ def startup(args) -> int:
 
 # == ready: launch -> a model on screen ================================================
 def ready(args) -> int:
-    from vdq_gui.app import window as window_module
+    def hook(window_module):
+        original = window_module.MainWindow._on_moment  # every frame drawn passes here
 
-    original = window_module.MainWindow._on_moment  # every frame drawn passes here
+        def on_moment(self, moment):
+            original(self, moment)
+            if self.actions["play"].isEnabled():  # every picture drawn is of a built model
+                emit(event="ready", step=moment.step, torch_in_window="torch" in sys.modules,
+                     learning_rate=self.controls.learning_rate.value(), process_s=time.perf_counter() - STARTED)
+                sys.stdout.flush()
+                os._exit(0)  # the training process sees its pipe close and ends
 
-    def on_moment(self, moment):
-        original(self, moment)
-        if self.actions["play"].isEnabled():  # every picture drawn is of a built model
-            emit(event="ready", step=moment.step, torch_in_window="torch" in sys.modules,
-                 learning_rate=self.controls.learning_rate.value(), process_s=time.perf_counter() - STARTED)
-            sys.stdout.flush()
-            os._exit(0)  # the training process sees its pipe close and ends
+        window_module.MainWindow._on_moment = on_moment
 
-    window_module.MainWindow._on_moment = on_moment
+    when_imported("vdq_gui.app.window", hook)
     from vdq_gui.app.main import main
 
     return main([args.data, "--dequantizer", args.dequantizer, "--size", args.size])

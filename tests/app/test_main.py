@@ -131,3 +131,16 @@ def test_the_process_started_before_qt_is_handed_once_to_the_run_it_builds(qtbot
         mine._started.close()
     for worker in (other, mine, again):
         worker.deleteLater()
+
+
+def test_a_bad_data_file_leaves_no_training_process_behind(tmp_path, capsys):
+    """The training process starts before the data is read; an error ends it too."""
+    import multiprocessing
+
+    from vdq_gui.app.main import main
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name\nalice\n")
+    assert main([str(bad), "--screenshot", str(tmp_path / "x.png")]) == 2
+    assert "bad.csv" in capsys.readouterr().err
+    assert not multiprocessing.active_children()

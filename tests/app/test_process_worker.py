@@ -5,6 +5,7 @@ both the relay thread and the process."""
 
 import multiprocessing
 import os
+import time
 
 import numpy as np
 import pytest
@@ -171,6 +172,36 @@ def test_a_process_started_before_the_window_is_used_and_sends_the_first_picture
     finally:
         worker.shutdown()
     assert not started.process.is_alive()
+
+
+def test_a_warm_process_started_before_its_run_is_known_serves_the_run_it_is_given(qtbot):
+    """vdq-gui starts the training process before it has read its settings and data (it
+    imports torch meanwhile) and gives it its run later."""
+    from vdq_gui.training.prestart import start_warm_process
+
+    warm = start_warm_process()
+    spec = RunSpec.of(DATA, dequantizer="fake")
+    started = warm.assign(spec, fakes.build, fakes.inspect)
+    worker = ProcessTrainingWorker(spec, build=fakes.build, inspect=fakes.inspect, started=started)
+    try:
+        worker.start()
+        assert wait_for(lambda: worker.trainer is not None, START_S) and worker.wait_idle(START_S)
+        assert worker.process is warm.process
+        worker.step(2)
+        assert worker.wait_idle(10) and worker.trainer.step_count == 2
+    finally:
+        worker.shutdown()
+    warm.close()  # assigned: its worker owns it now; closing again does nothing
+    assert not warm.process.is_alive()
+
+
+def test_a_warm_process_nobody_needs_ends_when_closed(qtbot):
+    from vdq_gui.training.prestart import start_warm_process
+
+    warm = start_warm_process()
+    began = time.perf_counter()
+    warm.close()  # while it imports torch: ended at once, not after the import
+    assert not warm.process.is_alive() and time.perf_counter() - began < 1.0
 
 
 def test_a_process_started_for_another_run_is_stopped_and_replaced(qtbot):

@@ -143,6 +143,27 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"vdq-gui: {problem}", file=sys.stderr)
         return 2
+    warm = start_warm(args.worker)  # imports torch while we read settings, data and Qt
+    try:
+        return run_window(args, argv, unattended, warm)
+    finally:
+        if warm is not None:
+            warm.close()  # unless a run took it
+
+
+def start_warm(worker: str):
+    """The training process, started now when the window will train in one."""
+    if worker != "process":
+        return None
+    from vdq_gui.training.prestart import start_warm_process
+
+    try:
+        return start_warm_process()
+    except Exception:  # the worker tries again (and reports it) when the window starts it
+        return None
+
+
+def run_window(args, argv: list[str], unattended: bool, warm) -> int:
     from vdq_gui.app import log, settings
     from vdq_gui.data.dataset import DataError
     from vdq_gui.data.loaders import load_data
@@ -179,10 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     if saved is not None:
         spec, names = saved.runs[0].spec, [run.spec.dequantizer for run in saved.runs]
         args.compare = names if len(names) > 1 else None
-    # Before Qt: the training process of the (first) run starts now (a saved session's
-    # runs start from their states, when the window hands them over).
+    # Before Qt: the training process (started above, importing torch) gets the (first)
+    # run now (a saved session's runs start from their states, when the window hands them over).
     first = spec.with_changes(dequantizer=args.compare[0]) if args.compare else spec
-    factory = worker_factory(args.worker, None if saved is not None else first)
+    if saved is not None and warm is not None:
+        warm.close()  # the saved runs start from their states, in processes of their own
+    factory = worker_factory(args.worker, None if saved is not None else first, warm)
 
     from PySide6 import QtCore, QtWidgets
 
@@ -223,9 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
-def worker_factory(kind: str, spec=None):
+def worker_factory(kind: str, spec=None, warm=None):
     """The window's worker class; for the process worker with ``spec``, the training
-    process is started at once and handed to the worker the window makes for ``spec``."""
+    process (``warm``, started earlier, or a new one now) is given ``spec`` and handed to
+    the worker the window makes for it."""
     if kind == "thread":
         from vdq_gui.app.worker import TrainingWorker
 
@@ -237,7 +261,7 @@ def worker_factory(kind: str, spec=None):
     from vdq_gui.training.prestart import start_training_process
 
     try:
-        waiting = [start_training_process(spec)]
+        waiting = [warm.assign(spec) if warm is not None else start_training_process(spec)]
     except Exception:  # the worker tries again (and reports it) when the window starts it
         waiting = []
 

@@ -55,6 +55,7 @@ class PictureSlot:
 
     def __init__(self):
         self._lock = threading.Lock()
+        self._emptied = threading.Condition(self._lock)
         self._latest = None
         self._generation = 0
 
@@ -68,7 +69,13 @@ class PictureSlot:
     def take(self):
         with self._lock:
             snapshot, self._latest = self._latest, None
+            self._emptied.notify_all()
         return snapshot
+
+    def wait_taken(self, timeout: float) -> bool:
+        """Wait until the picture waiting (if any) has been taken; False on timeout."""
+        with self._lock:
+            return self._emptied.wait_for(lambda: self._latest is None, timeout)
 
     def expect(self, generation: int) -> None:
         """From now on only pictures of ``generation``; the one waiting is dropped."""

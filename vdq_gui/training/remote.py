@@ -30,6 +30,7 @@ import traceback
 from typing import Callable
 
 from vdq_gui.training.loop import LoopHooks, RunSpec, TrainingLoop, build_trainer, inspect_trainer, limit_torch_threads
+from vdq_gui.training.optimizer_imports import import_compiler_soon
 
 
 class PipeHooks(LoopHooks):
@@ -46,6 +47,7 @@ class PipeHooks(LoopHooks):
 
     def ready(self, description: str, generation: int) -> None:
         self.conn.send(("ready", description, generation))
+        import_compiler_soon()  # the first step needs it; the first picture is out
 
     def failed(self, message: str) -> None:
         self.conn.send(("failed", message))
@@ -87,6 +89,22 @@ def read_commands(conn, loop: TrainingLoop) -> None:
             traceback.print_exc()
         if command == "stop":
             return
+
+
+def serve_when_told(conn) -> None:
+    """A training process started before its run is known (``prestart.start_warm_process``):
+    import torch and the models now, then serve the run the first message names."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as serve: the window stops it in order
+    try:
+        import vdq_gui.training.trainer  # noqa: F401 - torch and the models, the slow part
+    except Exception:  # serve's build reports it in the window
+        pass
+    try:
+        command, *arguments = conn.recv()
+    except (EOFError, OSError):  # the app ended before it had a run for us
+        return
+    if command == "serve":
+        serve(conn, *arguments)
 
 
 def serve(conn, spec: RunSpec, build: Callable = build_trainer, generation: int = 0,

@@ -12,6 +12,7 @@ one, so a preview keeps only the rows and columns it shows.
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,13 +20,12 @@ from pathlib import Path
 import numpy as np
 import png
 
+from vdq_gui.data.dataset import DataError
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COLOUR_TYPES = {2: "RGB", 6: "RGBA"}  # PNG colour types with 3 colour channels
 INFLATE_PIECE = 2**20  # image data is inflated at most this many bytes at a time
 ALPHA_NOTE = "RGBA image: the alpha channel was dropped"
-
-Error = png.Error  # what pypng raises on a bad file (its FormatError and ChunkError included)
-
 
 class TruncatedImage(png.FormatError):
     """The image data ended before the last row."""
@@ -41,8 +41,22 @@ def read_png16(path: Path, check_size: Callable[[int, int], None],
     """Pixels (3, H', W') as uint16, the notes and the full (H, W).  ``max_side``: keep every
     n-th row and column so that no side exceeds it (the preview), not decoding the rest into
     memory.  ``check_size(width, height)`` refuses a too-large image before any image data
-    is read.  Raises ``png.Error`` (or zlib.error/OSError) on a corrupt file.
+    is read.  Raises DataError naming the file on a corrupt one (zlib.error or OSError where
+    the compressed data or the file itself cannot be read).
     """
+    try:
+        return _read(path, check_size, max_side)
+    except png.Error as exc:
+        raise DataError(str(path), f"unreadable or corrupt 16-bit PNG: {pypng_reason(exc)}") from exc
+
+
+def pypng_reason(exc: png.Error) -> str:
+    """pypng's message without its class-name prefix, chunk types as IDAT rather than b'IDAT'."""
+    return re.sub(r"b'([A-Za-z]{4})'", r"\1", " ".join(str(arg) for arg in exc.args)) or type(exc).__name__
+
+
+def _read(path: Path, check_size: Callable[[int, int], None],
+          max_side: int | None) -> tuple[np.ndarray, list[str], tuple[int, int]]:
     with open(path, "rb") as f:
         reader = png.Reader(file=_Capped(f))
         reader.preamble()  # the chunks before the image data: IHDR, PLTE, tRNS, ...
@@ -54,7 +68,7 @@ def read_png16(path: Path, check_size: Callable[[int, int], None],
         stride = preview_stride(height, width, max_side)
         rows, cols = -(-height // stride), -(-width // stride)
         pixels = np.zeros((3, rows, cols), dtype=np.uint16)
-        data = _ScanlineStream(_inflated(reader))
+        data = _ScanlineStream(_inflated(reader, f))
         for lines in _passes(reader):
             previous = None  # each pass of an interlaced image starts its filters afresh
             for x, y, xstep in lines:
@@ -82,7 +96,7 @@ def _place(row: np.ndarray, scanline: bytearray, x: int, xstep: int, stride: int
     row[:, columns[kept] // stride] = values[kept].T
 
 
-def _inflated(reader: png.Reader) -> Iterator[bytes]:
+def _inflated(reader: png.Reader, f) -> Iterator[bytes]:
     """The image data inflated INFLATE_PIECE bytes at a time, IDAT chunk by IDAT chunk.
 
     Reading stops when the rows are complete, so a stream that inflates without end
@@ -90,7 +104,12 @@ def _inflated(reader: png.Reader) -> Iterator[bytes]:
     """
     inflate = zlib.decompressobj()
     while not inflate.eof:
-        kind, chunk = reader.chunk()  # checks the CRC
+        try:
+            kind, chunk = reader.chunk()  # checks the CRC
+        except png.FormatError as exc:
+            if f.read(1) or str(exc).startswith("Checksum"):
+                raise
+            raise TruncatedImage(f"truncated: the file ends inside its image data ({pypng_reason(exc)})") from exc
         if kind == b"IEND":
             return
         if kind != b"IDAT":

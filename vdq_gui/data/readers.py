@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from vdq_gui.data import png16
+from vdq_gui.data.png16 import ALPHA_NOTE, is_16_bit_colour, preview_stride, read_png16
 from vdq_gui.data.dataset import DataError, Kind
 
 MAX_VALUES = 2**26  # 512 MiB once stored as int64 levels (MNIST's 47 M pixels fit)
@@ -601,7 +601,7 @@ def _decode_image(path: Path, max_side: int | None = None) -> tuple[np.ndarray, 
             _check_image_size(path, img.width, img.height)
             notes = [f"{img.n_frames} frames; only the first is used"] if getattr(img, "n_frames", 1) > 1 else []
             if img.format == "PNG" and _is_png16_colour(path):
-                pixels, more, size = png16.read_png16(path, partial(_check_image_size, path), max_side)
+                pixels, more, size = read_png16(path, partial(_check_image_size, path), max_side)
                 return pixels, 2**16, notes + more, size
             img, note = _normalize_mode(img)
             pixels = np.array(img)
@@ -618,7 +618,7 @@ def _decode_image(path: Path, max_side: int | None = None) -> tuple[np.ndarray, 
         raise DataError(str(path), "the image has no pixels")
     size = pixels.shape[1:]
     if max_side is not None:
-        stride = png16.preview_stride(*size, max_side)
+        stride = preview_stride(*size, max_side)
         pixels = np.ascontiguousarray(pixels[:, ::stride, ::stride])
     if pixels.dtype == np.uint8:
         return pixels, 256, notes, size
@@ -636,7 +636,7 @@ def _check_image_size(path: Path, width: int, height: int) -> None:
 def _is_png16_colour(path: Path) -> bool:
     """Whether a PNG is 16-bit RGB or RGBA, which Pillow would read at 8 bits per channel."""
     with open(path, "rb") as f:
-        return png16.is_16_bit_colour(f.read(26))  # signature, IHDR length and type, size, depth, colour
+        return is_16_bit_colour(f.read(26))  # signature, IHDR length and type, size, depth, colour
 
 
 def _normalize_mode(img: Image.Image) -> tuple[Image.Image, str]:
@@ -652,7 +652,7 @@ def _normalize_mode(img: Image.Image) -> tuple[Image.Image, str]:
     if mode == "LA":
         return img.convert("L"), "gray+alpha image: the alpha channel was dropped"
     if mode in ("RGBA", "RGBa"):
-        return img.convert("RGB"), png16.ALPHA_NOTE
+        return img.convert("RGB"), ALPHA_NOTE
     return img.convert("RGB"), f"{mode} image converted to RGB"
 
 

@@ -24,7 +24,7 @@ from vdq_gui.data.dataset import DataError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COLOUR_TYPES = {2: "RGB", 6: "RGBA"}  # PNG colour types with 3 colour channels
-INFLATE_PIECE = 2**20  # image data is inflated at most this many bytes at a time
+INFLATE_PIECE = 2**20  # image data is inflated at most this many bytes at a time (in and out)
 ALPHA_NOTE = "RGBA image: the alpha channel was dropped"
 
 class TruncatedImage(png.FormatError):
@@ -114,11 +114,15 @@ def _inflated(reader: png.Reader, f) -> Iterator[bytes]:
             return
         if kind != b"IDAT":
             continue
-        while chunk:
-            piece = inflate.decompress(chunk, INFLATE_PIECE)
-            chunk = inflate.unconsumed_tail
-            if piece:
-                yield piece
+        view = memoryview(chunk)
+        for start in range(0, len(chunk), INFLATE_PIECE):
+            # slices of the input too: unconsumed_tail is a copy, of all of a large chunk's rest
+            pending: bytes | memoryview = view[start:start + INFLATE_PIECE]
+            while pending and not inflate.eof:
+                piece = inflate.decompress(pending, INFLATE_PIECE)
+                pending = inflate.unconsumed_tail
+                if piece:
+                    yield piece
 
 
 class _ScanlineStream:

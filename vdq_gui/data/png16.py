@@ -27,6 +27,7 @@ COLOUR_TYPES = {2: "RGB", 6: "RGBA"}  # PNG colour types with 3 colour channels
 INFLATE_PIECE = 2**20  # image data is inflated at most this many bytes at a time (in and out)
 ALPHA_NOTE = "RGBA image: the alpha channel was dropped"
 
+
 class TruncatedImage(png.FormatError):
     """The image data ended before the last row."""
 

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from vdq_gui.data.png16 import ALPHA_NOTE, is_16_bit_colour, preview_stride, read_png16
 from vdq_gui.data.dataset import DataError, Kind
+from vdq_gui.data.png16 import ALPHA_NOTE, is_16_bit_colour, preview_stride, read_png16
 
 MAX_VALUES = 2**26  # 512 MiB once stored as int64 levels (MNIST's 47 M pixels fit)
 MAX_BYTES = 2**30  # text files and uncompressed .npz members
@@ -585,7 +585,8 @@ def read_image(path: Path, *, sample: bool = False) -> Raw:
                shape=shape)
 
 
-def _decode_image(path: Path, max_side: int | None = None) -> tuple[np.ndarray, int | None, list[str], tuple[int, int]]:
+def _decode_image(path: Path,
+                  max_side: int | None = None) -> tuple[np.ndarray, int | None, list[str], tuple[int, int]]:
     """Pixels (C, H, W) with C in 1, 3, the format's number of levels (None for floats), the
     notes and the full (H, W).  max_side: keep every n-th pixel so that no side exceeds it.
 
@@ -616,15 +617,21 @@ def _decode_image(path: Path, max_side: int | None = None) -> tuple[np.ndarray, 
     pixels = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
     if pixels.size == 0:
         raise DataError(str(path), "the image has no pixels")
+    depth = _depth(pixels)  # of all the pixels, before a preview keeps some
     size = pixels.shape[1:]
     if max_side is not None:
         stride = preview_stride(*size, max_side)
         pixels = np.ascontiguousarray(pixels[:, ::stride, ::stride])
+    return pixels, depth, notes, size
+
+
+def _depth(pixels: np.ndarray) -> int | None:
+    """Levels implied by decoded pixels: 256 for 8 bits, 2**16 for 16, None for floats or more."""
     if pixels.dtype == np.uint8:
-        return pixels, 256, notes, size
+        return 256
     if pixels.dtype.kind in "iu" and 0 <= pixels.min() and pixels.max() < 2**16:
-        return pixels, 2**16, notes, size  # 16-bit gray ("I;16"), or "I" holding 16-bit values
-    return pixels, None, notes, size
+        return 2**16  # 16-bit gray ("I;16"), or "I" holding 16-bit values
+    return None
 
 
 def _check_image_size(path: Path, width: int, height: int) -> None:

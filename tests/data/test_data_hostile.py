@@ -28,7 +28,7 @@ def both_fail(path, word, **options):
 
 
 def png16(path, pixels: np.ndarray, colour_type: int) -> None:
-    """A 16-bit PNG written by hand (Pillow cannot write 16-bit colour PNGs)."""
+    """A 16-bit PNG written by hand (Pillow cannot write 16-bit colour PNGs), in one IDAT chunk."""
     height, width = pixels.shape[:2]
 
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -230,13 +230,15 @@ def test_folder_images_are_checked_from_their_headers(tmp_path):
         load_data(tmp_path)
 
 
-def test_sixteen_bit_colour_png_is_read_at_8_bits_with_a_note(tmp_path):
+def test_sixteen_bit_colour_png_keeps_16_bits(tmp_path):
     pixels = np.array([[[0x1234, 0xABCD, 0xFFFF], [0x00FF, 0xFF00, 0x8080]]], dtype=np.uint16)
     path = tmp_path / "c16.png"
     png16(path, pixels, colour_type=2)
-    data = load_data(path, as_="images")
-    np.testing.assert_array_equal(data.values[0, :, 0, :], (pixels[0] >> 8).T)  # the high byte
-    assert data.levels == 256 and any("16-bit colour PNG" in n for n in data.notes)
+    data = load_data(path, as_="images", levels=65536)
+    np.testing.assert_array_equal(data.values[0, :, 0, :], pixels[0].T)  # both bytes (Pillow kept the high one)
+    reduced = load_data(path, as_="images")
+    assert reduced.levels == 256 and not any("8 bits per channel" in n for n in reduced.notes)
+    np.testing.assert_array_equal(reduced.values[0, :, 0, :], (pixels[0] >> 8).T)  # the default 8-bit reduction
 
 
 def test_sixteen_bit_gray_png_keeps_16_bits(tmp_path):

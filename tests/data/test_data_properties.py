@@ -9,6 +9,7 @@ import io
 import resource
 import struct
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -101,6 +102,43 @@ def test_lying_idx_headers(tmp_path, dims, body, gz):
     path = tmp_path / ("x-idx3-ubyte.gz" if gz else "x-idx3-ubyte")
     path.write_bytes(gzip.compress(data) if gz else data)
     read_everything(path)
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+SIDE = st.one_of(st.integers(0, 40), st.sampled_from([4096, 5000, 2**31 - 1, 2**32 - 1]))
+
+
+@st.composite
+def image_data(draw, width: int, height: int, planes: int, interlace: int) -> bytes:
+    """Random bytes, or (for a small straight image) rows of the right length whose filter
+    bytes are mostly valid, so that some files decode and the rest fail deep in the rows."""
+    if interlace or not 0 < width * height <= 1600 or draw(st.booleans()):
+        return draw(st.binary(max_size=600))
+    filters = st.integers(0, 4) if draw(st.booleans()) else st.integers(0, 255)
+    return b"".join(bytes([draw(filters)]) + draw(st.binary(min_size=width * planes * 2, max_size=width * planes * 2))
+                    for _ in range(height))
+
+
+@SETTINGS
+@given(width=SIDE, height=SIDE, colour_type=st.sampled_from([2, 6]), interlace=st.sampled_from([0, 0, 1, 2]),
+       data=st.data(), compressed=st.sampled_from([True, True, False]), cut=st.just(0) | st.integers(0, 700))
+def test_random_image_data_in_16_bit_colour_pngs(tmp_path, width, height, colour_type, interlace, data,
+                                                  compressed, cut):
+    """A valid 16-bit RGB/RGBA header (or one with a lying size) and random image data, possibly
+    cut short: the pypng path (readers -> png16) reads it or raises DataError, in bounded memory."""
+    body = data.draw(image_data(width, height, 3 if colour_type == 2 else 4, interlace))
+    start = peak_rss_mb()
+    header = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, interlace)
+    idat = zlib.compress(body) if compressed else body
+    file = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", idat)
+            + png_chunk(b"IEND", b""))
+    path = tmp_path / "c16.png"
+    path.write_bytes(file[:len(file) - cut] if cut < len(file) - 33 else file)
+    read_everything(path)
+    assert peak_rss_mb() - start < MAX_GROWTH_MB
 
 
 NUMBER = st.one_of(

@@ -23,12 +23,14 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from vdq_gui.data.dataset import DataError, Kind
+from vdq_gui.data.png16 import ALPHA_NOTE, is_16_bit_colour, preview_stride, read_png16
 
 MAX_VALUES = 2**26  # 512 MiB once stored as int64 levels (MNIST's 47 M pixels fit)
 MAX_BYTES = 2**30  # text files and uncompressed .npz members
@@ -577,19 +579,19 @@ def read_image(path: Path, *, sample: bool = False) -> Raw:
     sample: keep every n-th pixel so that no side exceeds PREVIEW_SIDE (the decode itself
     is bounded by MAX_IMAGE_PIXELS); ``shape`` keeps the full size.
     """
-    pixels, depth, notes = _decode_image(path)
-    shape = (1,) + pixels.shape
-    if sample:
-        stride = -(-max(pixels.shape[1:]) // PREVIEW_SIDE)
-        pixels = np.ascontiguousarray(pixels[:, ::stride, ::stride])
+    pixels, depth, notes, size = _decode_image(path, PREVIEW_SIDE if sample else None)
+    shape = (1, pixels.shape[0]) + size
     return Raw(pixels[None], "images", path.suffix.lower().lstrip("."), depth=depth, single_image=True, notes=notes,
                shape=shape)
 
 
-def _decode_image(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
-    """Pixels (C, H, W) with C in 1, 3 and the format's number of levels (None for floats).
+def _decode_image(path: Path,
+                  max_side: int | None = None) -> tuple[np.ndarray, int | None, list[str], tuple[int, int]]:
+    """Pixels (C, H, W) with C in 1, 3, the format's number of levels (None for floats), the
+    notes and the full (H, W).  max_side: keep every n-th pixel so that no side exceeds it.
 
     The size is checked from the header before anything is decoded (MAX_IMAGE_PIXELS).
+    16-bit colour PNGs, which Pillow reads at 8 bits, are decoded by ``png16`` instead.
     """
     try:
         with warnings.catch_warnings():
@@ -599,7 +601,9 @@ def _decode_image(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
         with img_file as img:
             _check_image_size(path, img.width, img.height)
             notes = [f"{img.n_frames} frames; only the first is used"] if getattr(img, "n_frames", 1) > 1 else []
-            notes += _png_depth_note(path, img)
+            if img.format == "PNG" and _is_png16_colour(path):
+                pixels, more, size = read_png16(path, partial(_check_image_size, path), max_side)
+                return pixels, 2**16, notes + more, size
             img, note = _normalize_mode(img)
             pixels = np.array(img)
     except DataError:
@@ -613,11 +617,21 @@ def _decode_image(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
     pixels = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
     if pixels.size == 0:
         raise DataError(str(path), "the image has no pixels")
+    depth = _depth(pixels)  # of all the pixels, before a preview keeps some
+    size = pixels.shape[1:]
+    if max_side is not None:
+        stride = preview_stride(*size, max_side)
+        pixels = np.ascontiguousarray(pixels[:, ::stride, ::stride])
+    return pixels, depth, notes, size
+
+
+def _depth(pixels: np.ndarray) -> int | None:
+    """Levels implied by decoded pixels: 256 for 8 bits, 2**16 for 16, None for floats or more."""
     if pixels.dtype == np.uint8:
-        return pixels, 256, notes
+        return 256
     if pixels.dtype.kind in "iu" and 0 <= pixels.min() and pixels.max() < 2**16:
-        return pixels, 2**16, notes  # 16-bit gray ("I;16"), or "I" holding 16-bit values
-    return pixels, None, notes
+        return 2**16  # 16-bit gray ("I;16"), or "I" holding 16-bit values
+    return None
 
 
 def _check_image_size(path: Path, width: int, height: int) -> None:
@@ -626,16 +640,10 @@ def _check_image_size(path: Path, width: int, height: int) -> None:
                                    f"{MAX_IMAGE_PIXELS:,} (4096x4096) allowed; scale it down or cut it into tiles")
 
 
-def _png_depth_note(path: Path, img: Image.Image) -> list[str]:
-    """Pillow reads 16-bit colour PNGs at 8 bits per channel (their high byte): say so."""
-    if img.format != "PNG":
-        return []
+def _is_png16_colour(path: Path) -> bool:
+    """Whether a PNG is 16-bit RGB or RGBA, which Pillow would read at 8 bits per channel."""
     with open(path, "rb") as f:
-        header = f.read(26)  # signature (8), IHDR length and type (8), size (8), bit depth, colour type
-    if len(header) == 26 and header[24] == 16 and header[25] in (2, 6):
-        return ["16-bit colour PNG read at 8 bits per channel (the high byte of each value): "
-                "the 8-bit reduction 16-bit gray images get by default, but more than 8 bits is not possible"]
-    return []
+        return is_16_bit_colour(f.read(26))  # signature, IHDR length and type, size, depth, colour
 
 
 def _normalize_mode(img: Image.Image) -> tuple[Image.Image, str]:
@@ -651,7 +659,7 @@ def _normalize_mode(img: Image.Image) -> tuple[Image.Image, str]:
     if mode == "LA":
         return img.convert("L"), "gray+alpha image: the alpha channel was dropped"
     if mode in ("RGBA", "RGBa"):
-        return img.convert("RGB"), "RGBA image: the alpha channel was dropped"
+        return img.convert("RGB"), ALPHA_NOTE
     return img.convert("RGB"), f"{mode} image converted to RGB"
 
 
@@ -670,12 +678,12 @@ def read_folder(path: Path, *, sample: bool = False) -> Raw:
         images = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
     if not images:
         raise DataError(str(path), f"no image files in the folder (looked for {', '.join(IMAGE_SUFFIXES)})")
-    first, depth, notes = _decode_image(images[0])
+    first, depth, notes, _ = _decode_image(images[0])
     _check_count(path, first.size * len(images))
     read = images[:16] if sample else images
     stack = np.empty((len(read),) + first.shape, dtype=first.dtype)
     for i, file in enumerate(read):
-        pixels, file_depth, file_notes = _decode_image(file) if i else (first, depth, notes)
+        pixels, file_depth, file_notes, _ = _decode_image(file) if i else (first, depth, notes, None)
         if pixels.shape != first.shape or file_depth != depth:
             raise DataError(str(file), f"is {_describe(pixels, file_depth)} but {images[0].name} is "
                                        f"{_describe(first, depth)}; all images in a folder must match")

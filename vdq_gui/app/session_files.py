@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from vdq_gui.app import dialogs, recent
+from vdq_gui.app.busy import run_busy
 from vdq_gui.training.session_file import (SUFFIX, SavedRun, SessionError, describe, read_session,
                                            write_session)
 
@@ -38,6 +39,7 @@ class SessionFiles(QtCore.QObject):
         super().__init__(window)
         self.window = window
         self.path: str | None = None
+        self._busy = False  # a save or an open under way (their dialogs keep the window live)
         window._action("save_session", "Save session", "Ctrl+S",
                        "Save the runs, their data and timeline to a .vdq file, to resume exactly later",
                        self.save)
@@ -69,12 +71,19 @@ class SessionFiles(QtCore.QObject):
 
     def save_to(self, path) -> bool:
         """Write the session to ``path`` (atomically); a dialog says why if it cannot."""
+        if self._busy:  # Ctrl+S again while a save or an open is under way
+            return False
+        self._busy = True
         try:
-            write_session(path, self._saved_runs(), self._moments(),
-                          {"selected_bin": self.window.session.selected_bin})
+            runs, moments = self._saved_runs(), self._moments()
+            view = {"selected_bin": self.window.session.selected_bin}
+            # compressing the timeline's pictures can take a while: the window keeps painting
+            run_busy(self.window, f"Saving the session to {Path(path).name}…", write_session, path, runs, moments, view)
         except (SessionError, RuntimeError) as error:
             dialogs.show_error(self.window, "Could not save the session", str(error))
             return False
+        finally:
+            self._busy = False
         self.path = str(path)
         self.recent_menu.remember(path)
         self.window.statusBar().showMessage(f"Saved the session to {path}", 8000)
@@ -112,12 +121,21 @@ class SessionFiles(QtCore.QObject):
     def open(self, path) -> bool:
         """Read and check the whole file, then (after asking) continue its runs; a bad file
         is reported in a dialog and changes nothing."""
+        if self._busy:
+            return False
+        self._busy = True
         try:
-            contents = read_session(path)
+            # checking every field and building the models (torch's first use, maybe): off
+            # the GUI thread, the window keeps painting
+            contents = run_busy(self.window, f"Opening {Path(str(path)).name}…", read_session, path)
         except SessionError as error:
             return self._report(str(error))
         except Exception as error:  # nothing a file does may end the lecture
             return self._report(f"{path}: {type(error).__name__}: {error}")
+        finally:
+            self._busy = False
+        if self.window.closing:  # closed while the file was read
+            return False
         return self.use(contents)
 
     def use(self, contents, ask: bool = True) -> bool:

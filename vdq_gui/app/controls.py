@@ -121,7 +121,10 @@ class ControlPanel(QtWidgets.QWidget):
         form.addRow("learning rate", self.learning_rate)
         form.addRow("batch size", self.batch_size)
         form.addRow("speed", self.speed)
-        form.addRow("", self.speed_label)
+        # Across both columns: under the slider's column it set the panel's width at
+        # presentation fonts (the plots lost 60 px at 1280 wide).
+        self.speed_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
+        form.addRow(self.speed_label)
         self._advanced_rows.append((form, self.batch_size))
         return box
 

@@ -24,7 +24,12 @@ from vdq_gui.app.panels.noise_map import MIN_TOP_LEVEL, NoiseMapPanel, choose_to
 from vdq_gui.app.timeline import Moment
 
 
-TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3), 3: (3, 2)}  # runs -> row stretch (top, bottom)
+TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3)}  # runs -> row stretch (top, bottom)
+# Three runs: three rows.  The heatmaps take the right column's first two, the selected bin
+# the third; on the left the density and the loss share the height evenly (image rows, a
+# panel per run like the heatmaps, take two rows as well).  At 1280 x 720 each heatmap so
+# gets ~150 px instead of ~115 px, and the loss chart more height too.
+THREE_RUN_ROWS = (5, 2, 3)
 
 
 class GridCell(QtWidgets.QWidget):
@@ -171,12 +176,10 @@ class PlotArea(QtWidgets.QWidget):
         self.timeline_bar = TimelineBar(session)
         self.grid = grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
-        grid.addWidget(GridCell(self.top_left), 0, 0)
-        grid.addWidget(GridCell(self.noise_column), 0, 1)
-        grid.addWidget(GridCell(self.loss), 1, 0)
-        grid.addWidget(GridCell(self.bottom_right), 1, 1)
+        self.cells = {"top_left": GridCell(self.top_left), "noise": GridCell(self.noise_column),
+                      "loss": GridCell(self.loss), "bottom_right": GridCell(self.bottom_right)}
+        self._places = None
         for i in (0, 1):
-            grid.setRowStretch(i, 1)
             grid.setColumnStretch(i, 1)
 
         column = QtWidgets.QVBoxLayout(self)
@@ -244,10 +247,23 @@ class PlotArea(QtWidgets.QWidget):
 
     def _fit_rows(self) -> None:
         """The top row holds a panel per run (heatmaps, image grids): in compare mode it
-        gets more of the height (TOP_ROW_SHARE)."""
-        top, bottom = TOP_ROW_SHARE.get(len(self.session.runs), TOP_ROW_SHARE[1])
-        self.grid.setRowStretch(0, top)
-        self.grid.setRowStretch(1, bottom)
+        gets more of the height (TOP_ROW_SHARE); three runs get a row more (THREE_RUN_ROWS)."""
+        runs = len(self.session.runs)
+        images = self.top_left.currentWidget() is self.image_column
+        if runs >= 3:
+            places = {"top_left": (0, 0, 2 if images else 1, 1), "loss": (2 if images else 1, 0, 1 if images else 2, 1),
+                      "noise": (0, 1, 2, 1), "bottom_right": (2, 1, 1, 1)}
+            stretches = THREE_RUN_ROWS
+        else:
+            places = {"top_left": (0, 0, 1, 1), "noise": (0, 1, 1, 1), "loss": (1, 0, 1, 1), "bottom_right": (1, 1, 1, 1)}
+            stretches = (*TOP_ROW_SHARE.get(runs, TOP_ROW_SHARE[1]), 0)
+        if places != self._places:
+            self._places = places
+            for name, cell in self.cells.items():
+                self.grid.removeWidget(cell)
+                self.grid.addWidget(cell, *places[name])
+        for row, stretch in enumerate(stretches):
+            self.grid.setRowStretch(row, stretch)
 
     # == drawing ========================================================================
     @QtCore.Slot(object)
@@ -312,6 +328,7 @@ class PlotArea(QtWidgets.QWidget):
         self._layout_key = key
         self._drawn.clear()
         self.top_left.setCurrentWidget(self.density if snapshot.kind == "1d" else self.image_column)
+        self._fit_rows()  # image rows, one per run, take the height heatmaps take
         pmf = snapshot.data_pmf
         self.session.select_bin(int(pmf.argmax()) if pmf.size else 0)
 

@@ -75,16 +75,30 @@ class PanelHeader(QtWidgets.QWidget):
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(4, 2, 4, 0)
         column.setSpacing(0)
-        row = QtWidgets.QHBoxLayout()
+        self._row = row = QtWidgets.QHBoxLayout()
         row.setSpacing(8)
         row.addWidget(self.title)
         row.addWidget(self.caption, 1)
         self._toggles = QtWidgets.QHBoxLayout()
         self._toggles.setSpacing(6)
         row.addLayout(self._toggles)
+        self._column = column
         column.addLayout(row)
         column.addWidget(self.legend)
+        self.legend_beside_title = False
         self.set_font_scale(1.0)
+
+    def set_legend_beside_title(self, beside: bool) -> None:
+        """The legend in the title's row (in the caption's place; hide the caption) or on
+        its own line below: stacked panels (compare mode) save a line each so."""
+        if beside == self.legend_beside_title:
+            return
+        self.legend_beside_title = beside
+        (self._column if beside else self._row).removeWidget(self.legend)
+        if beside:
+            self._row.insertWidget(2, self.legend, 1)
+        else:
+            self._column.addWidget(self.legend)
 
     def add_toggle(self, widget: QtWidgets.QWidget) -> None:
         self._toggles.addWidget(widget)
@@ -215,6 +229,21 @@ def style_plot(plot: pg.PlotItem, scale: float, left_width: int = 56) -> None:
             axis._updateLabel()
     plot.getAxis("left").setWidth(int(left_width * scale))
     plot.getAxis("bottom").setHeight(int(40 * scale))
+    reserve_label_room(plot)
+
+
+def reserve_label_room(plot: pg.PlotItem) -> None:
+    """Room above the plot (and below it, with no bottom axis) for half a tick label.
+
+    A vertical axis centres each label on its tick, so the label of a tick at the top of
+    the range sticks out half a line above the axis; with nothing reserved there the
+    view's edge cut it in half (the loss chart's top label looked buried under the
+    read-out above it).  Call again after showing or hiding the bottom axis."""
+    fonts = [plot.getAxis(name).style.get("tickFont") for name in ("left", "right")]
+    heights = [QtGui.QFontMetricsF(font).height() for font in fonts if font is not None]
+    half = int((max(heights) if heights else QtGui.QFontMetricsF(QtGui.QFont()).height()) / 2) + 1
+    bottom = 1 if plot.getAxis("bottom").isVisibleTo(plot) else half
+    plot.layout.setContentsMargins(1, half, 1, bottom)
 
 
 def fixed_view(plot: pg.PlotItem) -> None:

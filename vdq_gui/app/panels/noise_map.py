@@ -14,7 +14,7 @@ from PySide6 import QtCore
 
 from vdq_gui.app import style
 from vdq_gui.app.panels.axes import LevelAxis, limit_ticks
-from vdq_gui.app.panels.base import PlotPanel, fixed_view, own_pens, style_plot
+from vdq_gui.app.panels.base import PlotPanel, fixed_view, own_pens, reserve_label_room, style_plot
 from vdq_gui.app.panels.fastcurve import FastCurve, cache_rendering
 from vdq_gui.app.panels.interaction import AutoFit, BinBand, ClickToBin, CornerText, Crosshair, Throttle
 
@@ -77,6 +77,7 @@ class NoiseMapPanel(PlotPanel):
         self.compact, self._compact_legend, self._compact_axis = compact, legend, axis
         self.header.caption.setVisible(not compact)
         self.header.set_legend(self._legend() if legend or not compact else [])
+        self.header.set_legend_beside_title(compact)
         show_axis = not compact or (axis and not self._gap_shown)
         # (setLabel shows the axis again: it comes first.)
         self.heat.setLabel("bottom", "pixel value x" if self._kind == "images" else "x (data value)")
@@ -89,6 +90,8 @@ class NoiseMapPanel(PlotPanel):
         if compact:
             self.heat.getAxis("bottom").showLabel(False)
             self.heat.getAxis("bottom").setHeight(int(22 * self.font_scale))
+        for plot in (self.heat, self.gap, self.colorbar):
+            reserve_label_room(plot)  # an axis shown or hidden: the room for its labels follows
 
     def _build_heatmap(self) -> None:
         fixed_view(self.heat)
@@ -235,6 +238,7 @@ class NoiseMapPanel(PlotPanel):
         self.colorbar.axis.setTickFont(style.font(scale, 0.85))
         limit_ticks(self.colorbar.axis)
         own_pens(self.colorbar.axis)
+        reserve_label_room(self.colorbar)
         # A vertical ColorBarItem keeps its label on its left axis, its ticks on the right.
         self.colorbar.getAxis("left").setLabel("r(u|x)", **{"font-size": style.css_size(scale, 0.9)})
         self.crosshair.set_font_scale(scale)

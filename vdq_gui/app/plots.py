@@ -30,6 +30,9 @@ TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3)}  # runs -> row stretch (top, bottom)
 # panel per run like the heatmaps, take two rows as well).  At 1280 x 720 each heatmap so
 # gets ~150 px instead of ~115 px, and the loss chart more height too.
 THREE_RUN_ROWS = (5, 2, 3)
+# ... but the selected bin keeps this much (px at font scale 1): presentation fonts spend
+# ~150 px on its tabs, header and axis, and its chart was 40 px tall.
+THREE_RUN_DETAIL_MIN = 160
 
 
 class GridCell(QtWidgets.QWidget):
@@ -264,6 +267,7 @@ class PlotArea(QtWidgets.QWidget):
                 self.grid.addWidget(cell, *places[name])
         for row, stretch in enumerate(stretches):
             self.grid.setRowStretch(row, stretch)
+        self.cells["bottom_right"].setMinimumHeight(int(THREE_RUN_DETAIL_MIN * self.font_scale) if runs >= 3 else 0)
 
     # == drawing ========================================================================
     @QtCore.Slot(object)
@@ -418,6 +422,7 @@ class PlotArea(QtWidgets.QWidget):
 
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = scale
+        self._fit_rows()
         self.banner.setFont(style.font(scale, 1.0, bold=True))
         self.timeline_bar.set_font_scale(scale)
         for panel in self.panels:

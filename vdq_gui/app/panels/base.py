@@ -232,18 +232,22 @@ def style_plot(plot: pg.PlotItem, scale: float, left_width: int = 56) -> None:
     reserve_label_room(plot)
 
 
-def reserve_label_room(plot: pg.PlotItem) -> None:
+def reserve_label_room(plot: pg.PlotItem, top_edge: bool = True, bottom_edge: bool = True) -> None:
     """Room above the plot (and below it, with no bottom axis) for half a tick label.
 
     A vertical axis centres each label on its tick, so the label of a tick at the top of
     the range sticks out half a line above the axis; with nothing reserved there the
     view's edge cut it in half (the loss chart's top label looked buried under the
-    read-out above it).  Call again after showing or hiding the bottom axis."""
+    read-out above it).  Only at the view's edges (``top_edge``, ``bottom_edge``):
+    between two plots of one view a label may reach into the other's margin, and a
+    stacked heatmap has no pixels to spare.  Call again after showing or hiding the
+    bottom axis."""
     fonts = [plot.getAxis(name).style.get("tickFont") for name in ("left", "right")]
     heights = [QtGui.QFontMetricsF(font).height() for font in fonts if font is not None]
     half = int((max(heights) if heights else QtGui.QFontMetricsF(QtGui.QFont()).height()) / 2) + 1
-    bottom = 1 if plot.getAxis("bottom").isVisibleTo(plot) else half
-    plot.layout.setContentsMargins(1, half, 1, bottom)
+    top = half if top_edge else 1
+    bottom = half if bottom_edge and not plot.getAxis("bottom").isVisibleTo(plot) else 1
+    plot.layout.setContentsMargins(1, top, 1, bottom)
 
 
 def fixed_view(plot: pg.PlotItem) -> None:

@@ -90,8 +90,13 @@ class NoiseMapPanel(PlotPanel):
         if compact:
             self.heat.getAxis("bottom").showLabel(False)
             self.heat.getAxis("bottom").setHeight(int(22 * self.font_scale))
-        for plot in (self.heat, self.gap, self.colorbar):
-            reserve_label_room(plot)  # an axis shown or hidden: the room for its labels follows
+        self._reserve_label_room()
+
+    def _reserve_label_room(self) -> None:
+        """An axis shown or hidden, the gap row shown or not: the room for labels follows."""
+        for plot in (self.heat, self.colorbar):
+            reserve_label_room(plot, bottom_edge=not self._gap_shown)
+        reserve_label_room(self.gap, top_edge=False)
 
     def _build_heatmap(self) -> None:
         fixed_view(self.heat)
@@ -135,6 +140,7 @@ class NoiseMapPanel(PlotPanel):
         layout.setRowMaximumHeight(1, 1e6 if visible else 0)
         layout.setRowSpacing(0, 4 if visible else 0)
         self._gap_shown = visible
+        self._reserve_label_room()
 
     # -- drawing ---------------------------------------------------------------------
     def draw(self, snapshot) -> None:
@@ -238,7 +244,7 @@ class NoiseMapPanel(PlotPanel):
         self.colorbar.axis.setTickFont(style.font(scale, 0.85))
         limit_ticks(self.colorbar.axis)
         own_pens(self.colorbar.axis)
-        reserve_label_room(self.colorbar)
+        self._reserve_label_room()
         # A vertical ColorBarItem keeps its label on its left axis, its ticks on the right.
         self.colorbar.getAxis("left").setLabel("r(u|x)", **{"font-size": style.css_size(scale, 0.9)})
         self.crosshair.set_font_scale(scale)

@@ -91,8 +91,8 @@ class ExplainPanel(QtWidgets.QDockWidget):
             self.state = explanations.ViewState(kind=self.session.runs[0].spec.data.kind,
                                                 runs=tuple(run.name for run in self.session.runs))
         ink = self.palette().color(QtGui.QPalette.ColorRole.Text).name()
-        if (self.state.kind, ink) != self._formula_key:
-            self._formula_key = (self.state.kind, ink)
+        if (self.state.kind, ink, style.theme) != self._formula_key:  # the terms' colours follow the theme
+            self._formula_key = (self.state.kind, ink, style.theme)
             self.formula.setHtml(explanations.formula_html(self.state.kind, ink, style.themed)
                                  + explanations.terms_html(self.state.kind, ink, style.themed))
         set_html_keeping_scroll(self.notes, explanations.notes_html(self.state, self.lesson, self.lesson_caption,

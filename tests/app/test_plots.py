@@ -2,6 +2,8 @@
 no tick label cut off or under the loss read-out, three runs' heatmaps with room to read,
 and presentation mode beside the explanation panel keeps a real loss chart."""
 
+import dataclasses
+
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -16,6 +18,12 @@ from vdq_gui.data.loaders import load_data
 from vdq_gui.training.loop import RunSpec
 
 RUNS = ["none", "uniform", "variational"]
+# What the loss read-out shows (one run: four lines at presentation fonts beside the panel).
+FIGURES = {"live_val_bound_bpd": 3.838, "live_val_bound_se": 0.059, "live_val_exact_bpd": 3.8376,
+           "live_val_exact_se": 0.059, "live_val_gap_bpd": 5.7e-4, "live_val_gap_se": 3e-5,
+           "all_bound_bpd": 3.841, "all_bound_se": 0.019, "all_exact_bpd": 3.8406, "all_exact_se": 0.019,
+           "all_gap_bpd": 5.7e-4, "all_gap_se": 1e-5, "val_bound_bpd": 3.84, "iw_bound_bpd": 3.83,
+           "exact_bpd": 3.8}
 
 
 def open_window(qtbot, keep, size, runs=RUNS, presentation=False, explanations=False):
@@ -29,7 +37,8 @@ def open_window(qtbot, keep, size, runs=RUNS, presentation=False, explanations=F
         win.actions["presentation"].trigger()
     if explanations:
         win.actions["explanations"].trigger()
-    snapshots = tuple(snapshot_1d(step=200, dequantizer=name, seed=i) for i, name in enumerate(runs))
+    snapshots = tuple(dataclasses.replace(snapshot_1d(step=200, dequantizer=name, seed=i), metrics=FIGURES)
+                      for i, name in enumerate(runs))
     if len(runs) > 1:
         win.plots.draw(Moment(snapshots))
     else:
@@ -109,12 +118,18 @@ def test_presentation_beside_the_explanations_at_1280_keeps_a_loss_chart(qtbot, 
     assert dock.width() <= 1280 // 4 + 10
     assert dock.notes.font().pointSizeF() <= style.BASE_POINT_SIZE * explain_panel.PRESENTATION_TEXT + 0.01
     assert win.control_scroll.width() <= 300  # was 360: the speed label set it
-    body = win.loss.widget.height()
-    assert body >= MIN_PLOT_HEIGHT * win.font_scale, "the read-out should give way to the chart"
+    loss = win.loss
+    assert "all data" in loss.differences.text()
+    # Four lines of figures would leave the chart ~40 px: the read-out gives way.
+    assert not loss.differences.isVisible()
+    assert loss.widget.height() >= MIN_PLOT_HEIGHT * win.font_scale
     # Short legend names at presentation fonts.
-    assert "train bound" not in win.loss.header.legend.text() and "train" in win.loss.header.legend.text()
+    assert "train&nbsp;bound" not in win.loss.header.legend.text() and "train" in win.loss.header.legend.text()
+    assert "model&nbsp;density" not in win.density.header.legend.text() and "q(y)" in win.density.header.legend.text()
     win.actions["presentation"].trigger()  # off: the long names and the full-size read-out return
     settle_layout(win)
     assert "train&nbsp;bound" in win.loss.header.legend.text()
+    assert "model&nbsp;density&nbsp;q(y)" in win.density.header.legend.text()
+    assert win.loss.differences.isVisible()
     assert dock.notes.font().pointSizeF() == pytest.approx(style.BASE_POINT_SIZE)
     win.close()

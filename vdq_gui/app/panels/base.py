@@ -86,6 +86,10 @@ class PanelHeader(QtWidgets.QWidget):
         column.addLayout(row)
         column.addWidget(self.legend)
         self.legend_beside_title = False
+        # Presentation fonts: legend names as the panel shortens them (name -> short),
+        # so a legend keeps to a line or two at 1280 px.
+        self.short_names: dict[str, str] = {}
+        self._short = False
         self.set_font_scale(1.0)
 
     def set_legend_beside_title(self, beside: bool) -> None:
@@ -105,17 +109,26 @@ class PanelHeader(QtWidgets.QWidget):
 
     def set_legend(self, entries) -> None:
         self._legend_entries = list(entries)
-        self.legend.setText(legend_html(entries))
+        self.legend.setText(legend_html(self._shown_entries()))
         self.legend.setVisible(bool(entries))
+
+    def _shown_entries(self) -> list:
+        entries = getattr(self, "_legend_entries", [])
+        if not self._short:
+            return entries
+        return [(glyph, colour, self.short_names.get(name, name)) for glyph, colour, name in entries]
 
     def restyle(self) -> None:
         """The theme changed: the legend's colours are in its HTML."""
-        self.legend.setText(legend_html(getattr(self, "_legend_entries", [])))
+        self.legend.setText(legend_html(self._shown_entries()))
 
     def set_font_scale(self, scale: float) -> None:
         self.title.setFont(style.font(scale, 1.1, bold=True))
         self.caption.setFont(style.font(scale, 0.95))
         self.legend.setFont(style.font(scale, 0.95))
+        if self._short != (scale > 1.2):
+            self._short = scale > 1.2
+            self.restyle()
 
 
 class PlotPanel(QtWidgets.QFrame):

@@ -27,8 +27,8 @@ from vdq_gui.app.timeline import Moment
 TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3)}  # runs -> row stretch (top, bottom)
 # Three runs: three rows.  The heatmaps take the right column's first two, the selected bin
 # the third; on the left the density and the loss share the height evenly (image rows, a
-# panel per run like the heatmaps, take two rows as well).  At 1280 x 720 each heatmap so
-# gets ~150 px instead of ~115 px, and the loss chart more height too.
+# panel per run like the heatmaps, take two rows as well).  At 1280 x 720 each heatmap's
+# panel so gets ~145 px instead of ~125 px, and the loss chart ~310 px instead of ~250.
 THREE_RUN_ROWS = (5, 2, 3)
 # ... but the selected bin keeps this much (px at font scale 1): presentation fonts spend
 # ~150 px on its tabs, header and axis, and its chart was 40 px tall.
@@ -253,12 +253,15 @@ class PlotArea(QtWidgets.QWidget):
         gets more of the height (TOP_ROW_SHARE); three runs get a row more (THREE_RUN_ROWS)."""
         runs = len(self.session.runs)
         images = self.top_left.currentWidget() is self.image_column
+        # (row, column, row span, column span) of each cell
         if runs >= 3:
-            places = {"top_left": (0, 0, 2 if images else 1, 1), "loss": (2 if images else 1, 0, 1 if images else 2, 1),
+            left = 2 if images else 1  # rows of the top left (a row of grids per run: two)
+            places = {"top_left": (0, 0, left, 1), "loss": (left, 0, 3 - left, 1),
                       "noise": (0, 1, 2, 1), "bottom_right": (2, 1, 1, 1)}
             stretches = THREE_RUN_ROWS
         else:
-            places = {"top_left": (0, 0, 1, 1), "noise": (0, 1, 1, 1), "loss": (1, 0, 1, 1), "bottom_right": (1, 1, 1, 1)}
+            places = {"top_left": (0, 0, 1, 1), "noise": (0, 1, 1, 1),
+                      "loss": (1, 0, 1, 1), "bottom_right": (1, 1, 1, 1)}
             stretches = (*TOP_ROW_SHARE.get(runs, TOP_ROW_SHARE[1]), 0)
         if places != self._places:
             self._places = places
@@ -267,7 +270,8 @@ class PlotArea(QtWidgets.QWidget):
                 self.grid.addWidget(cell, *places[name])
         for row, stretch in enumerate(stretches):
             self.grid.setRowStretch(row, stretch)
-        self.cells["bottom_right"].setMinimumHeight(int(THREE_RUN_DETAIL_MIN * self.font_scale) if runs >= 3 else 0)
+        detail_min = int(THREE_RUN_DETAIL_MIN * self.font_scale) if runs >= 3 else 0
+        self.cells["bottom_right"].setMinimumHeight(detail_min)
 
     # == drawing ========================================================================
     @QtCore.Slot(object)

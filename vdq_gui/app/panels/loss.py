@@ -428,9 +428,9 @@ class LossPanel(PlotPanel):
         self.crosshair.set_font_scale(scale)
         for box in (self.log_scale, self.smooth):
             box.setFont(style.font(scale, 0.9))
-        kind, bound, (iw_samples, objective) = self._mode if self._mode[2] else ("", True, (None, ""))
-        if kind and len(self._names) <= 1:  # the legend's names follow the font size
-            self._set_mode(kind, bound, iw_samples, objective)
+        kind, bound, labels = self._mode
+        if kind and len(self._names) <= 1:  # one run's legend: its names follow the font size
+            self._set_mode(kind, bound, *labels)
         self.fit_readout()
 
     def highlight_items(self, term: str) -> list:

@@ -10,7 +10,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from tests.app.conftest import snapshot_1d
 from vdq_gui.app import explain_panel, style
 from vdq_gui.app.panels.loss import MIN_PLOT_HEIGHT
-from vdq_gui.app.plots import THREE_RUN_DETAIL_MIN
 from vdq_gui.app.timeline import Moment
 from vdq_gui.app.window import MainWindow
 from vdq_gui.app.worker import TrainingWorker
@@ -74,6 +73,10 @@ def in_window(widget, rect: QtCore.QRect) -> QtCore.QRect:
 def test_the_loss_charts_tick_labels_are_whole_and_clear_of_the_readout(qtbot, keep, dialog_log, size,
                                                                          presentation):
     win = open_window(qtbot, keep, size, presentation=presentation)
+    assert (win.width(), win.height()) == size, "the window's minimum outgrew the screen"
+    # The selected bin's read-out (a line per run) stays inside its chart.
+    box = win.detail.info._item.sceneBoundingRect()
+    assert win.detail.plot.getViewBox().sceneBoundingRect().adjusted(0, 0, 0, 2).contains(box), box
     loss = win.loss
     assert loss.differences.isVisible() and "NOT a bound" in loss.differences.text()
     view = loss.widget
@@ -100,7 +103,16 @@ def test_three_runs_give_each_heatmap_room_and_one_run_keeps_the_grid(qtbot, kee
     first = win.plots.noise_panels[0].header
     assert first.legend_beside_title and first.legend.isVisible()
     assert abs(first.legend.geometry().center().y() - first.title.geometry().center().y()) < first.title.height()
-    assert win.plots.bottom_right.height() >= THREE_RUN_DETAIL_MIN
+    assert win.plots.bottom_right.height() >= 190
+    # The selected bin's read-out (a line per run) stays inside its chart, under a lesson's
+    # caption too (it took the last run's line at 160 px).
+    win.lessons.caption.text.setText("<b>Lesson · All three side by side</b> — " + "words " * 40)
+    win.lessons.caption.show()
+    settle_layout(win)
+    detail = win.detail
+    box = detail.info._item.sceneBoundingRect()
+    assert "variational" in detail.info._item.toPlainText()
+    assert detail.plot.getViewBox().sceneBoundingRect().adjusted(0, 0, 0, 2).contains(box), box
 
     win.set_compare(["uniform"])  # one run: the 2 x 2 grid again, the legend on its own line
     settle_layout(win)

@@ -26,13 +26,14 @@ from vdq_gui.app.timeline import Moment
 
 TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3)}  # runs -> row stretch (top, bottom)
 # Three runs: three rows.  The heatmaps take the right column's first two, the selected bin
-# the third; on the left the density and the loss share the height evenly (image rows, a
-# panel per run like the heatmaps, take two rows as well).  At 1280 x 720 each heatmap's
-# panel so gets ~145 px instead of ~125 px, and the loss chart ~310 px instead of ~250.
-THREE_RUN_ROWS = (5, 2, 3)
-# ... but the selected bin keeps this much (px at font scale 1): presentation fonts spend
-# ~150 px on its tabs, header and axis, and its chart was 40 px tall.
-THREE_RUN_DETAIL_MIN = 160
+# the third; on the left the density and the loss share the height about evenly (image
+# rows, a panel per run like the heatmaps, take two rows as well).  At 1280 x 720 each
+# heatmap's panel so gets ~140 px instead of ~125 px, and the loss chart ~300 px instead of
+# ~250.  The selected bin's read-out box needs a line per run below its title (at a third of
+# the height, under a lesson's caption, it lost the last run's line), presentation fonts
+# need more still: row stretches for normal and presentation fonts.  (Stretches, not
+# minimum heights: a minimum made the window outgrow 720 px.)
+THREE_RUN_ROWS = {False: (10, 3, 6), True: (9, 2, 9)}
 
 
 class GridCell(QtWidgets.QWidget):
@@ -258,7 +259,7 @@ class PlotArea(QtWidgets.QWidget):
             left = 2 if images else 1  # rows of the top left (a row of grids per run: two)
             places = {"top_left": (0, 0, left, 1), "loss": (left, 0, 3 - left, 1),
                       "noise": (0, 1, 2, 1), "bottom_right": (2, 1, 1, 1)}
-            stretches = THREE_RUN_ROWS
+            stretches = THREE_RUN_ROWS[self.font_scale > 1.2]
         else:
             places = {"top_left": (0, 0, 1, 1), "noise": (0, 1, 1, 1),
                       "loss": (1, 0, 1, 1), "bottom_right": (1, 1, 1, 1)}
@@ -270,8 +271,6 @@ class PlotArea(QtWidgets.QWidget):
                 self.grid.addWidget(cell, *places[name])
         for row, stretch in enumerate(stretches):
             self.grid.setRowStretch(row, stretch)
-        detail_min = int(THREE_RUN_DETAIL_MIN * self.font_scale) if runs >= 3 else 0
-        self.cells["bottom_right"].setMinimumHeight(detail_min)
 
     # == drawing ========================================================================
     @QtCore.Slot(object)

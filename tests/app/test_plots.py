@@ -145,3 +145,22 @@ def test_presentation_beside_the_explanations_at_1280_keeps_a_loss_chart(qtbot, 
     assert win.loss.differences.isVisible()
     assert dock.notes.font().pointSizeF() == pytest.approx(style.BASE_POINT_SIZE)
     win.close()
+
+
+def test_three_runs_at_presentation_fonts_drop_the_gap_bars_and_get_them_back(qtbot, keep, dialog_log):
+    win = open_window(qtbot, keep, (1280, 720), presentation=True)
+    noise = win.plots.noise_panels
+    assert not any(panel.gap.isVisible() for panel in noise)
+    assert "gap" not in noise[0].header.legend.text()  # nor in the legend
+    heights = [panel.heat.getViewBox().sceneBoundingRect().height() for panel in noise]
+    assert min(heights) >= 30, heights  # 15 px with the gap bars under them
+    for panel in noise:  # labels of one heatmap must not run into each other
+        labels = tick_label_rects(panel.heat.getAxis("left"), panel.widget)
+        assert all(not a.intersects(b) for i, a in enumerate(labels) for b in labels[i + 1:])
+    win.actions["presentation"].trigger()  # off: the bars return, drawn from the moment shown
+    settle_layout(win)
+    assert all(panel.gap.isVisible() for panel in noise[1:])  # (none has no gap)
+    assert not noise[0].gap.isVisible()
+    assert noise[1].gap_bars.path().elementCount() > 0
+    assert "gap" in noise[0].header.legend.text()
+    win.close()

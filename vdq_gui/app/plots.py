@@ -426,8 +426,16 @@ class PlotArea(QtWidgets.QWidget):
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = scale
         self._fit_rows()
+        # Three stacked heatmaps at presentation fonts: no room for gap bars under them.
+        crowded = len(self.session.runs) >= 3 and scale > 1.2
+        changed = [panel for panel in self.noise_panels if panel.gap_bars_wanted == crowded]
+        for panel in changed:
+            panel.show_gap_bars(not crowded)
+            self._drawn.pop(panel, None)  # bars shown again are drawn from the moment on screen
         self.banner.setFont(style.font(scale, 1.0, bold=True))
         self.timeline_bar.set_font_scale(scale)
         for panel in self.panels:
             panel.set_font_scale(scale)
+        if changed and self.last_moment is not None:
+            self.draw(self.last_moment)
 

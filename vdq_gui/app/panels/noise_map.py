@@ -67,6 +67,7 @@ class NoiseMapPanel(PlotPanel):
         self._image_shape = None
         self.shared_top: float | None = None  # compare mode: one colour scale for every run
         self.compact, self._compact_legend, self._compact_axis = False, True, True
+        self.gap_bars_wanted = True
         self.set_font_scale(1.0)
 
     def set_compact(self, compact: bool, legend: bool = True, axis: bool = True) -> None:
@@ -130,6 +131,26 @@ class NoiseMapPanel(PlotPanel):
         self.gap.getViewBox().addItem(self.unseen_bars, ignoreBounds=True)
         self.gap_note = CornerText(self.gap, color=style.WARNING)
 
+    def _gap_row_wanted(self) -> bool:
+        """In compare mode a run without a bound (none) gives its gap row to the heatmap
+        (alone, the empty row says why there is no gap), and so does every stacked panel
+        when the window asks (``show_gap_bars``)."""
+        if not getattr(self, "_has_gaps", True):
+            return False
+        return not self.compact or (self._bound and self.gap_bars_wanted)
+
+    def show_gap_bars(self, wanted: bool) -> None:
+        """Stacked (compare mode): whether the gap bars get a row under the heatmap.  Three
+        runs at presentation fonts leave a heatmap 15 px tall with them: the window drops
+        them there (the selected bin and the loss chart still show the gap)."""
+        if wanted == self.gap_bars_wanted:
+            return
+        self.gap_bars_wanted = wanted
+        if self._levels:
+            self._show_gap_plot(self._gap_row_wanted())
+            if self.compact:
+                self.set_compact(True, self._compact_legend, self._compact_axis)
+
     def _show_gap_plot(self, visible: bool) -> None:
         # A hidden item still claims its row in a QGraphicsGridLayout, so the row is also
         # squeezed to nothing.  (Removing the item from the layout and adding it back
@@ -185,7 +206,7 @@ class NoiseMapPanel(PlotPanel):
             self.fit.fit_y(0.0, max(float(np.max(gaps[finite])), 1e-3))
 
     def _legend(self) -> list:
-        if self._kind == "images":
+        if self._kind == "images" or (self.compact and not self.gap_bars_wanted):
             entries = LEGEND[:1]
         else:
             entries = LEGEND + [UNSEEN_ENTRY] if getattr(self, "_unseen", False) else LEGEND
@@ -211,10 +232,8 @@ class NoiseMapPanel(PlotPanel):
         self.header.caption.setText("one column per pixel value; uniform noise = 1" if images else CAPTION)
         self._unseen = False
         self.header.set_legend(self._legend())
-        # In compare mode a run without a bound (none) gives its gap row to the heatmap;
-        # alone, the empty row says why there is no gap.
-        self._show_gap_plot(not images and snapshot.gap_per_bin is not None
-                            and (snapshot.is_bound or not self.compact))
+        self._has_gaps = not images and snapshot.gap_per_bin is not None
+        self._show_gap_plot(self._gap_row_wanted())
         if self.compact:
             self.set_compact(True, self._compact_legend, self._compact_axis)
         self.heat.setLimits(xMin=-0.5 * levels, xMax=1.5 * levels, yMin=-0.5, yMax=1.5)

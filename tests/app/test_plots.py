@@ -164,3 +164,11 @@ def test_three_runs_at_presentation_fonts_drop_the_gap_bars_and_get_them_back(qt
     assert noise[1].gap_bars.path().elementCount() > 0
     assert "gap" in noise[0].header.legend.text()
     win.close()
+
+
+def test_three_runs_at_presentation_fonts_keep_the_gap_bars_at_1920(qtbot, keep, dialog_log):
+    win = open_window(qtbot, keep, (1920, 1080), presentation=True)
+    noise = win.plots.noise_panels
+    assert all(panel.gap.isVisible() for panel in noise[1:])
+    assert min(panel.heat.getViewBox().sceneBoundingRect().height() for panel in noise) >= 40
+    win.close()

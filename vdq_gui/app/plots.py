@@ -34,6 +34,7 @@ TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3)}  # runs -> row stretch (top, bottom)
 # need more still: row stretches for normal and presentation fonts.  (Stretches, not
 # minimum heights: a minimum made the window outgrow 720 px.)
 THREE_RUN_ROWS = {False: (10, 3, 6), True: (9, 2, 9)}
+CROWDED_BELOW = 600  # px of plot area per font scale: shorter, three stacked heatmaps lose their gap bars
 
 
 class GridCell(QtWidgets.QWidget):
@@ -426,16 +427,27 @@ class PlotArea(QtWidgets.QWidget):
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = scale
         self._fit_rows()
-        # Three stacked heatmaps at presentation fonts: no room for gap bars under them.
-        crowded = len(self.session.runs) >= 3 and scale > 1.2
-        changed = [panel for panel in self.noise_panels if panel.gap_bars_wanted == crowded]
-        for panel in changed:
-            panel.show_gap_bars(not crowded)
-            self._drawn.pop(panel, None)  # bars shown again are drawn from the moment on screen
+        changed = self._fit_gap_bars()
         self.banner.setFont(style.font(scale, 1.0, bold=True))
         self.timeline_bar.set_font_scale(scale)
         for panel in self.panels:
             panel.set_font_scale(scale)
         if changed and self.last_moment is not None:
+            self.draw(self.last_moment)
+
+    def _fit_gap_bars(self) -> list:
+        """Three stacked heatmaps at presentation fonts in a short window (1280 x 720): no
+        room for gap bars under them (a heatmap was 15 px tall).  Returns the panels changed."""
+        crowded = (len(self.session.runs) >= 3 and self.font_scale > 1.2
+                   and self.height() < CROWDED_BELOW * self.font_scale)
+        changed = [panel for panel in self.noise_panels if panel.gap_bars_wanted == crowded]
+        for panel in changed:
+            panel.show_gap_bars(not crowded)
+            self._drawn.pop(panel, None)  # bars shown again are drawn from the moment on screen
+        return changed
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self._fit_gap_bars() and self.last_moment is not None:
             self.draw(self.last_moment)
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6 import QtCore
 
 from tests.app.conftest import snapshot_1d, snapshot_images
-from vdq_gui.app import explanations
+from vdq_gui.app import explanations, style
 from vdq_gui.app.timeline import Moment
 from vdq_gui.app.window import MainWindow
 from vdq_gui.app.worker import TrainingWorker
@@ -166,3 +166,21 @@ def test_the_notes_keep_up_with_real_training(qtbot, window):
     window.actions["step_n"].trigger()
     qtbot.waitUntil(lambda: window.last_snapshot is not None and window.last_snapshot.step == 12, timeout=30000)
     qtbot.waitUntil(lambda: "step 12" in window.explain.notes.toPlainText(), timeout=5000)
+
+
+def test_dark_theme_gives_the_terms_and_the_lesson_dark_theme_colours(qtbot, window):
+    panel = window.explain
+    window.actions["explanations"].trigger()
+    qtbot.waitUntil(panel.isVisible)
+    panel.set_lesson("Learned noise", "watch the columns bend")
+    light_formula, light_notes = panel.formula.toHtml().lower(), panel.notes.toHtml().lower()
+    assert "#0072b2" in light_formula and "#fff4d6" in light_notes
+    window.actions["theme_dark"].trigger()  # the panel renders again on the palette's change
+    qtbot.waitUntil(lambda: "#0072b2" not in panel.formula.toHtml().lower())
+    dark_formula, dark_notes = panel.formula.toHtml().lower(), panel.notes.toHtml().lower()
+    # The light theme's blue is too dark on the dark background; the cream box too bright.
+    assert "#0072b2" not in dark_formula and style.themed("#0072B2", in_theme="dark") in dark_formula
+    assert "#fff4d6" not in dark_notes and style.themed("#fff4d6", fill=True, in_theme="dark") in dark_notes
+    assert style.themed("#3d2f00", in_theme="dark") in dark_notes
+    window.actions["theme_light"].trigger()
+    qtbot.waitUntil(lambda: "#fff4d6" in panel.notes.toHtml().lower())

@@ -11,6 +11,7 @@ import pytest
 from PySide6 import QtGui, QtWidgets
 
 from vdq_gui import lessons
+from vdq_gui.app import style
 from vdq_gui.app.controls import SPEEDS
 from vdq_gui.app.lesson_runner import slider_position
 from vdq_gui.app.window import MainWindow
@@ -144,3 +145,18 @@ def test_lesson_screenshot_from_the_command_line(tmp_path):
     assert "(step 5)" in result.stdout
     image = QtGui.QImage(str(shot))
     assert (image.width(), image.height()) == (1280, 720)
+
+
+def test_the_caption_strip_follows_the_dark_theme(qtbot, keep, dialog_log):
+    win = keep(MainWindow(RunSpec.of(load_data("builtin:bimodal")), worker_factory=TrainingWorker))
+    win.show()
+    caption = win.lessons.caption
+    assert "#fff4d6" in caption.styleSheet()
+    win.actions["theme_dark"].trigger()
+    # Dark box, light text (the close button too: it was light on cream).
+    assert "#fff4d6" not in caption.styleSheet()
+    assert style.themed("#fff4d6", fill=True, in_theme="dark") in caption.styleSheet()
+    assert "QToolButton" in caption.styleSheet() and style.themed("#3d2f00", in_theme="dark") in caption.styleSheet()
+    win.actions["theme_light"].trigger()
+    assert "#fff4d6" in caption.styleSheet()
+    win.close()

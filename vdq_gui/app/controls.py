@@ -23,10 +23,11 @@ DEQUANTIZER_TIPS = {
 DEQUANTIZERS = tuple((name, DEQUANTIZER_TIPS.get(name, name)) for name in reversed(DEQUANTIZER_NAMES))
 # Speed slider positions, in steps per second; the last is "as fast as possible".
 SPEEDS = (1, 2, 3, 5, 10, 20, 50, 100, 200, math.inf)
+_WJ = "\u2060"  # word joiner: Qt breaks a line after "|", and "r(u|" + "x)" reads as nonsense
 EXPLANATION = (
-    "A continuous density q is fitted to integers x by adding noise u ∈ [0,1) from r(u|x):"
-    "<br>log P(x) ≥ E<sub>r</sub>[log q(x+u) − log r(u|x)]"
-    "<br>gap = KL(r(u|x) ‖ q(u|x)).  F1: more."
+    f"A continuous density q is fitted to integers x by adding noise u ∈ [0,1) from r(u{_WJ}|{_WJ}x):"
+    f"<br>log&nbsp;P(x) ≥ E<sub>r</sub>[log&nbsp;q(x+u) −&nbsp;log&nbsp;r(u{_WJ}|{_WJ}x)]"
+    f"<br>gap = KL(r(u{_WJ}|{_WJ}x)&nbsp;‖&nbsp;q(u{_WJ}|{_WJ}x)).  F1: more."
 )
 # The learning-rate box's range.  Above 1 Adam diverges on every model here, but a run
 # started with --lr 100 must show 100, not the box's maximum; vdq-gui refuses values
@@ -121,7 +122,10 @@ class ControlPanel(QtWidgets.QWidget):
         form.addRow("learning rate", self.learning_rate)
         form.addRow("batch size", self.batch_size)
         form.addRow("speed", self.speed)
-        form.addRow("", self.speed_label)
+        # Across both columns: under the slider's column it set the panel's width at
+        # presentation fonts (the plots lost 60 px at 1280 wide).
+        self.speed_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
+        form.addRow(self.speed_label)
         self._advanced_rows.append((form, self.batch_size))
         return box
 

@@ -19,6 +19,10 @@ from vdq_gui.app import explanations, style
 REFRESH_MS = 400  # words change slowly: a few renders a second at most
 FLASH_MS = 1500  # how long a click keeps the highlight
 DOCK_WIDTH = 330  # at 1280 px the plots keep ~700 px
+# Presentation fonts: the panel's text grows to PRESENTATION_TEXT times the base size at most, less than the
+# plots' (it is read up close, the plots across the room), so a quarter of a 1280 px
+# window still holds a formula line and a few words a line.
+PRESENTATION_TEXT = 1.15
 
 
 class ExplainPanel(QtWidgets.QDockWidget):
@@ -35,7 +39,10 @@ class ExplainPanel(QtWidgets.QDockWidget):
         splitter.addWidget(self.notes)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
+        # The formula's half can be dragged away (the notes then take the height).
+        splitter.setChildrenCollapsible(True)
+        splitter.setCollapsible(1, False)
+        self.splitter = splitter
         self.setWidget(splitter)
         self.lesson = self.lesson_caption = ""
         self.state = explanations.ViewState(runs=tuple(run.name for run in session.runs))
@@ -84,11 +91,12 @@ class ExplainPanel(QtWidgets.QDockWidget):
             self.state = explanations.ViewState(kind=self.session.runs[0].spec.data.kind,
                                                 runs=tuple(run.name for run in self.session.runs))
         ink = self.palette().color(QtGui.QPalette.ColorRole.Text).name()
-        if (self.state.kind, ink) != self._formula_key:
-            self._formula_key = (self.state.kind, ink)
-            self.formula.setHtml(explanations.formula_html(self.state.kind, ink)
-                                 + explanations.terms_html(self.state.kind, ink))
-        set_html_keeping_scroll(self.notes, explanations.notes_html(self.state, self.lesson, self.lesson_caption))
+        if (self.state.kind, ink, style.theme) != self._formula_key:  # the terms' colours follow the theme
+            self._formula_key = (self.state.kind, ink, style.theme)
+            self.formula.setHtml(explanations.formula_html(self.state.kind, ink, style.themed)
+                                 + explanations.terms_html(self.state.kind, ink, style.themed))
+        set_html_keeping_scroll(self.notes, explanations.notes_html(self.state, self.lesson, self.lesson_caption,
+                                                                    style.themed))
 
     @QtCore.Slot(object)
     def _on_moment(self, moment) -> None:
@@ -133,6 +141,17 @@ class ExplainPanel(QtWidgets.QDockWidget):
         super().changeEvent(event)
         if event.type() == QtCore.QEvent.Type.PaletteChange and hasattr(self, "notes"):
             self.render()  # a new theme: the text colour of the formula follows it
+        if event.type() == QtCore.QEvent.Type.FontChange and hasattr(self, "notes"):
+            self._fit_text_size()
+
+    def text_scale(self) -> float:
+        """The text's size over the base size: the window's font scale, capped at
+        PRESENTATION_TEXT (the panel inherits the window's font)."""
+        return min(self.font().pointSizeF() / style.BASE_POINT_SIZE, PRESENTATION_TEXT)
+
+    def _fit_text_size(self) -> None:
+        for browser in (self.formula, self.notes):
+            browser.setFont(style.font(self.text_scale()))
 
     @QtCore.Slot(bool)
     def fit_width(self, shown: bool) -> None:
@@ -141,7 +160,7 @@ class ExplainPanel(QtWidgets.QDockWidget):
         window = self.parentWidget()
         if shown and not self._sized and isinstance(window, QtWidgets.QMainWindow):
             self._sized = True
-            scale = max(1.0, self.font().pointSizeF() / style.BASE_POINT_SIZE)  # presentation: wider
+            scale = max(1.0, self.text_scale())  # presentation: wider
             width = min(int(DOCK_WIDTH * scale), max(240, window.width() // 4))
             window.resizeDocks([self], [width], QtCore.Qt.Orientation.Horizontal)
 

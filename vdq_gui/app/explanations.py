@@ -60,35 +60,45 @@ TERM_WORDS = {
 }
 
 
-def term_link(key: str, text: str, ink: str = INK) -> str:
-    colour = TERM_COLOURS[key] or ink
+def as_is(colour: str, fill: bool = False) -> str:
+    """The default ``paint``: colours as written (the light theme's)."""
+    return colour
+
+
+def term_link(key: str, text: str, ink: str = INK, paint=as_is) -> str:
+    """``paint(colour, fill)``: the colour a theme shows for a light one (the panel passes
+    ``style.themed``: the dark theme's blue is lighter, the light one is too dark there)."""
+    colour = paint(TERM_COLOURS[key]) if TERM_COLOURS[key] else ink
     # nowrap: a narrow panel breaks the formula between terms, never inside one.
     return (f"<a href='term:{key}' style='color:{colour}; text-decoration:none; white-space:nowrap'>"
             f"<b>{text}</b></a>")
 
 
-def formula_html(kind: str = "1d", ink: str = INK) -> str:
+def formula_html(kind: str = "1d", ink: str = INK, paint=as_is) -> str:
     """The bound, its gap and the IW bound, each term a link (hover: highlight its plot)."""
-    log_p = term_link("exact", "log P(x)", ink)
+    def link(key: str, text: str) -> str:
+        return term_link(key, text, ink, paint)
+
+    log_p = link("exact", "log P(x)")
     lines = [
         f"{log_p} = log ∫<sub>0</sub><sup>1</sup> q(x+u) du",
-        f"&nbsp;&nbsp;&nbsp;≥ {term_link('bound', 'E<sub>u~r</sub>[')} {term_link('log_q', 'log q(x+u)')} "
-        f"{term_link('log_r', f'−&nbsp;log&nbsp;r(u{WJ}|{WJ}x)')} {term_link('bound', ']')}",
-        f"{log_p} − ELBO = {term_link('gap', f'KL(r(u{WJ}|{WJ}x)&nbsp;‖&nbsp;q(u{WJ}|{WJ}x))')}",
-        f"ELBO ≤ {term_link('iw', 'IW<sub>M</sub>')} ≤ {log_p}",
+        f"&nbsp;&nbsp;&nbsp;≥ {link('bound', 'E<sub>u~r</sub>[')} {link('log_q', 'log q(x+u)')} "
+        f"{link('log_r', f'−&nbsp;log&nbsp;r(u{WJ}|{WJ}x)')} {link('bound', ']')}",
+        f"{log_p} − ELBO = {link('gap', f'KL(r(u{WJ}|{WJ}x)&nbsp;‖&nbsp;q(u{WJ}|{WJ}x))')}",
+        f"ELBO ≤ {link('iw', 'IW<sub>M</sub>')} ≤ {log_p}",
     ]
     note = "" if kind == "1d" else ("<p><i>Images: P(x) has no closed form, so there is no "
                                     "exact curve; the IW bound is the tightest figure.</i></p>")
     return "<p style='line-height:150%'>" + "<br>".join(lines) + "</p>" + note
 
 
-def terms_html(kind: str = "1d", ink: str = INK) -> str:
+def terms_html(kind: str = "1d", ink: str = INK, paint=as_is) -> str:
     """Each term in plain words; hovering or clicking one highlights where it is drawn."""
     items = []
     for key, (name, words) in TERM_WORDS.items():
         if key == "exact" and kind != "1d":
             words += " Not available for images."
-        items.append(f"<p>{term_link(key, name, ink)}: {words}</p>")
+        items.append(f"<p>{term_link(key, name, ink, paint)}: {words}</p>")
     return ("<p><i>Hover or click a coloured term to see where it is drawn.</i></p>"
             + "".join(items))
 
@@ -289,13 +299,17 @@ def _ladder(s: ViewState) -> str:
             "more samples M close the gap. Learned noise makes the whole ladder short.")
 
 
-def notes_html(state: ViewState, lesson: str = "", caption: str = "") -> str:
+LESSON_BACKGROUND, LESSON_INK = "#fff4d6", "#3d2f00"  # the lesson caption's colours (light theme)
+
+
+def notes_html(state: ViewState, lesson: str = "", caption: str = "", paint=as_is) -> str:
     """The "what to look at now" part of the panel: the lesson (title and caption) if one
     is on, then one paragraph per plot (its title links to the plot)."""
     parts = []
     if lesson:
         words = f" — {caption}" if caption else ""
-        parts.append(f"<p style='background:#fff4d6; color:#3d2f00'><b>Lesson:</b> {lesson}{words}</p>")
+        parts.append(f"<p style='background:{paint(LESSON_BACKGROUND, True)}; color:{paint(LESSON_INK)}'>"
+                     f"<b>Lesson:</b> {lesson}{words}</p>")
     moment = f"step {state.step:,}" + ("" if state.live else " (timeline)")
     parts.append(f"<p><b>What to look at now</b> · <i>{', '.join(state.runs)} · {moment}</i></p>")
     for key, title, text in plot_notes(state):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from vdq_gui import lessons
-from vdq_gui.app import dialogs
+from vdq_gui.app import dialogs, style
 from vdq_gui.app.controls import SPEEDS
 from vdq_gui.data.dataset import DataError
 
@@ -26,8 +26,9 @@ class LessonCaption(QtWidgets.QFrame):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("lessonCaption")
-        self.setStyleSheet("#lessonCaption { background:#fff4d6; border:1px solid #e3c77a; border-radius:3px; }"
-                           "QLabel { color:#3d2f00; }")
+        # In light-theme colours: the dark theme shows them dark (style.DARK_FILLS).
+        style.set_sheet(self, "#lessonCaption { background:#fff4d6; border:1px solid #e3c77a; border-radius:3px; }"
+                              "QLabel, QToolButton { color:#3d2f00; }")
         self.text = QtWidgets.QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(QtCore.Qt.TextFormat.RichText)

@@ -24,7 +24,17 @@ from vdq_gui.app.panels.noise_map import MIN_TOP_LEVEL, NoiseMapPanel, choose_to
 from vdq_gui.app.timeline import Moment
 
 
-TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3), 3: (3, 2)}  # runs -> row stretch (top, bottom)
+TOP_ROW_SHARE = {1: (1, 1), 2: (4, 3)}  # runs -> row stretch (top, bottom)
+# Three runs: three rows.  The heatmaps take the right column's first two, the selected bin
+# the third; on the left the density and the loss share the height about evenly (image
+# rows, a panel per run like the heatmaps, take two rows as well).  At 1280 x 720 each
+# heatmap's panel so gets ~140 px instead of ~125 px, and the loss chart ~300 px instead of
+# ~250.  The selected bin's read-out box needs a line per run below its title (at a third of
+# the height, under a lesson's caption, it lost the last run's line), presentation fonts
+# need more still: row stretches for normal and presentation fonts.  (Stretches, not
+# minimum heights: a minimum made the window outgrow 720 px.)
+THREE_RUN_ROWS = {False: (10, 3, 6), True: (9, 2, 9)}
+CROWDED_BELOW = 600  # px of plot area per font scale: shorter, three stacked heatmaps lose their gap bars
 
 
 class GridCell(QtWidgets.QWidget):
@@ -171,12 +181,10 @@ class PlotArea(QtWidgets.QWidget):
         self.timeline_bar = TimelineBar(session)
         self.grid = grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
-        grid.addWidget(GridCell(self.top_left), 0, 0)
-        grid.addWidget(GridCell(self.noise_column), 0, 1)
-        grid.addWidget(GridCell(self.loss), 1, 0)
-        grid.addWidget(GridCell(self.bottom_right), 1, 1)
+        self.cells = {"top_left": GridCell(self.top_left), "noise": GridCell(self.noise_column),
+                      "loss": GridCell(self.loss), "bottom_right": GridCell(self.bottom_right)}
+        self._places = None
         for i in (0, 1):
-            grid.setRowStretch(i, 1)
             grid.setColumnStretch(i, 1)
 
         column = QtWidgets.QVBoxLayout(self)
@@ -244,10 +252,26 @@ class PlotArea(QtWidgets.QWidget):
 
     def _fit_rows(self) -> None:
         """The top row holds a panel per run (heatmaps, image grids): in compare mode it
-        gets more of the height (TOP_ROW_SHARE)."""
-        top, bottom = TOP_ROW_SHARE.get(len(self.session.runs), TOP_ROW_SHARE[1])
-        self.grid.setRowStretch(0, top)
-        self.grid.setRowStretch(1, bottom)
+        gets more of the height (TOP_ROW_SHARE); three runs get a row more (THREE_RUN_ROWS)."""
+        runs = len(self.session.runs)
+        images = self.top_left.currentWidget() is self.image_column
+        # (row, column, row span, column span) of each cell
+        if runs >= 3:
+            left = 2 if images else 1  # rows of the top left (a row of grids per run: two)
+            places = {"top_left": (0, 0, left, 1), "loss": (left, 0, 3 - left, 1),
+                      "noise": (0, 1, 2, 1), "bottom_right": (2, 1, 1, 1)}
+            stretches = THREE_RUN_ROWS[self.font_scale > 1.2]
+        else:
+            places = {"top_left": (0, 0, 1, 1), "noise": (0, 1, 1, 1),
+                      "loss": (1, 0, 1, 1), "bottom_right": (1, 1, 1, 1)}
+            stretches = (*TOP_ROW_SHARE.get(runs, TOP_ROW_SHARE[1]), 0)
+        if places != self._places:
+            self._places = places
+            for name, cell in self.cells.items():
+                self.grid.removeWidget(cell)
+                self.grid.addWidget(cell, *places[name])
+        for row, stretch in enumerate(stretches):
+            self.grid.setRowStretch(row, stretch)
 
     # == drawing ========================================================================
     @QtCore.Slot(object)
@@ -312,6 +336,7 @@ class PlotArea(QtWidgets.QWidget):
         self._layout_key = key
         self._drawn.clear()
         self.top_left.setCurrentWidget(self.density if snapshot.kind == "1d" else self.image_column)
+        self._fit_rows()  # image rows, one per run, take the height heatmaps take
         pmf = snapshot.data_pmf
         self.session.select_bin(int(pmf.argmax()) if pmf.size else 0)
 
@@ -401,8 +426,28 @@ class PlotArea(QtWidgets.QWidget):
 
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = scale
+        self._fit_rows()
+        changed = self._fit_gap_bars()
         self.banner.setFont(style.font(scale, 1.0, bold=True))
         self.timeline_bar.set_font_scale(scale)
         for panel in self.panels:
             panel.set_font_scale(scale)
+        if changed and self.last_moment is not None:
+            self.draw(self.last_moment)
+
+    def _fit_gap_bars(self) -> list:
+        """Three stacked heatmaps at presentation fonts in a short window (1280 x 720): no
+        room for gap bars under them (a heatmap was 15 px tall).  Returns the panels changed."""
+        crowded = (len(self.session.runs) >= 3 and self.font_scale > 1.2
+                   and self.height() < CROWDED_BELOW * self.font_scale)
+        changed = [panel for panel in self.noise_panels if panel.gap_bars_wanted == crowded]
+        for panel in changed:
+            panel.show_gap_bars(not crowded)
+            self._drawn.pop(panel, None)  # bars shown again are drawn from the moment on screen
+        return changed
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self._fit_gap_bars() and self.last_moment is not None:
+            self.draw(self.last_moment)
 

@@ -60,6 +60,7 @@ DARK_COLOURS = {
     "#b00020": "#ff7a7a",   # warnings
     "#8b0000": "#ff9a8a",   # "showing: step N" while scrubbing, error banners
     "#1d3a63": "#c6dbf7",   # information banner text
+    "#3d2f00": "#f2e3b3",   # a lesson's caption text
 }
 # Fills (brushes, backgrounds in style sheets): white boxes behind text become dark.
 DARK_FILLS = {
@@ -67,6 +68,7 @@ DARK_FILLS = {
     "#f4f4f0": "#2c2f34",   # the explanation's box
     "#eef3fb": "#22314a",   # information banner
     "#fde8e8": "#4a2323",   # error banner
+    "#fff4d6": "#3b3322",   # a lesson's caption
 }
 # Presentation mode (high contrast): grey secondary text in style sheets reads as full
 # foreground; lines keep their colours.

@@ -75,33 +75,60 @@ class PanelHeader(QtWidgets.QWidget):
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(4, 2, 4, 0)
         column.setSpacing(0)
-        row = QtWidgets.QHBoxLayout()
+        self._row = row = QtWidgets.QHBoxLayout()
         row.setSpacing(8)
         row.addWidget(self.title)
         row.addWidget(self.caption, 1)
         self._toggles = QtWidgets.QHBoxLayout()
         self._toggles.setSpacing(6)
         row.addLayout(self._toggles)
+        self._column = column
         column.addLayout(row)
         column.addWidget(self.legend)
+        self.legend_beside_title = False
+        # Presentation fonts: legend names as the panel shortens them (name -> short),
+        # so a legend keeps to a line or two at 1280 px.
+        self.short_names: dict[str, str] = {}
+        self._short = False
         self.set_font_scale(1.0)
+
+    def set_legend_beside_title(self, beside: bool) -> None:
+        """The legend in the title's row (in the caption's place; hide the caption) or on
+        its own line below: stacked panels (compare mode) save a line each so."""
+        if beside == self.legend_beside_title:
+            return
+        self.legend_beside_title = beside
+        (self._column if beside else self._row).removeWidget(self.legend)
+        if beside:
+            self._row.insertWidget(2, self.legend, 1)
+        else:
+            self._column.addWidget(self.legend)
 
     def add_toggle(self, widget: QtWidgets.QWidget) -> None:
         self._toggles.addWidget(widget)
 
     def set_legend(self, entries) -> None:
         self._legend_entries = list(entries)
-        self.legend.setText(legend_html(entries))
+        self.legend.setText(legend_html(self._shown_entries()))
         self.legend.setVisible(bool(entries))
+
+    def _shown_entries(self) -> list:
+        entries = getattr(self, "_legend_entries", [])
+        if not self._short:
+            return entries
+        return [(glyph, colour, self.short_names.get(name, name)) for glyph, colour, name in entries]
 
     def restyle(self) -> None:
         """The theme changed: the legend's colours are in its HTML."""
-        self.legend.setText(legend_html(getattr(self, "_legend_entries", [])))
+        self.legend.setText(legend_html(self._shown_entries()))
 
     def set_font_scale(self, scale: float) -> None:
         self.title.setFont(style.font(scale, 1.1, bold=True))
         self.caption.setFont(style.font(scale, 0.95))
         self.legend.setFont(style.font(scale, 0.95))
+        if self._short != (scale > 1.2):
+            self._short = scale > 1.2
+            self.restyle()
 
 
 class PlotPanel(QtWidgets.QFrame):
@@ -215,6 +242,25 @@ def style_plot(plot: pg.PlotItem, scale: float, left_width: int = 56) -> None:
             axis._updateLabel()
     plot.getAxis("left").setWidth(int(left_width * scale))
     plot.getAxis("bottom").setHeight(int(40 * scale))
+    reserve_label_room(plot)
+
+
+def reserve_label_room(plot: pg.PlotItem, top_edge: bool = True, bottom_edge: bool = True) -> None:
+    """Room above the plot (and below it, with no bottom axis) for half a tick label.
+
+    A vertical axis centres each label on its tick, so the label of a tick at the top of
+    the range sticks out half a line above the axis; with nothing reserved there the
+    view's edge cut it in half (the loss chart's top label looked buried under the
+    read-out above it).  Only at the view's edges (``top_edge``, ``bottom_edge``):
+    between two plots of one view a label may reach into the other's margin, and a
+    stacked heatmap has no pixels to spare.  Call again after showing or hiding the
+    bottom axis."""
+    fonts = [plot.getAxis(name).style.get("tickFont") for name in ("left", "right")]
+    heights = [QtGui.QFontMetricsF(font).height() for font in fonts if font is not None]
+    half = int((max(heights) if heights else QtGui.QFontMetricsF(QtGui.QFont()).height()) / 2) + 1
+    top = half if top_edge else 1
+    bottom = half if bottom_edge and not plot.getAxis("bottom").isVisibleTo(plot) else 1
+    plot.layout.setContentsMargins(1, top, 1, bottom)
 
 
 def fixed_view(plot: pg.PlotItem) -> None:

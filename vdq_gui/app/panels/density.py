@@ -19,6 +19,7 @@ from vdq_gui.app.panels.interaction import AutoFit, BinBand, ClickToBin, CornerT
 CAPTION = "one bin = one unit wide: bar height = probability"
 LEGEND = [("bar", style.DATA_EDGE, "data P(x)"), ("line", style.MODEL, "model density q(y)"),
           ("dot", style.MODEL_PMF, "model P(x) = ∫ q over the bin")]
+SHORT_NAMES = {LEGEND[1][2]: "q(y)", LEGEND[2][2]: "P(x) = ∫ q"}  # presentation fonts
 TOOLTIP = ("The model q is a continuous density over [0, K]. Dequantization spreads each "
            "discrete value x over its bin [x, x+1) so q cannot cheat with spikes.\n"
            "Hover for values, click a bin to inspect its noise on the right, drag/scroll to zoom.")
@@ -36,6 +37,7 @@ class DensityPanel(PlotPanel):
         fixed_view(self.plot)
         self.plot.setLabel("left", "probability per bin")
         self.plot.setLabel("bottom", "x (data value)")
+        self.header.short_names = dict(SHORT_NAMES)
         self.header.set_legend(LEGEND)
         self._build_items()
         self.fit = AutoFit(self.plot, headroom=1.3)  # room for the warning on top
@@ -77,6 +79,7 @@ class DensityPanel(PlotPanel):
             marks.show()
         if compare:
             legend = [LEGEND[0]] + [("dotted_line", c, f"{n}: q and P(x)") for n, c in zip(names, colours)]
+            self.header.short_names.update({f"{n}: q and P(x)": n for n in names})
         else:
             legend = LEGEND
         self.header.set_legend(legend)

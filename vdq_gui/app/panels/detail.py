@@ -34,6 +34,7 @@ class DetailPanel(PlotPanel):
         fixed_view(self.plot)
         self.plot.setLabel("bottom", "noise u")
         self.plot.setLabel("left", "density of u")
+        self.header.short_names = {LEGEND[0][2]: "r(u|x)", LEGEND[1][2]: "posterior q(u|x)"}  # presentation fonts
         self.header.set_legend(LEGEND)
         self.uniform = FastCurve(style.pen(style.UNIFORM, 2, dashed=True))
         self.uniform.setData([0.0, 1.0], [1.0, 1.0])

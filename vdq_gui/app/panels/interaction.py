@@ -96,11 +96,15 @@ class ClickToBin(QtCore.QObject):
 class CornerText:
     """Text pinned to a corner of a plot's view (in pixels, so zoom does not move it)."""
 
+    FONT = 0.95  # of the application font
+    SMALLEST = 0.7  # a text taller than its view shrinks, down to this
+
     def __init__(self, plot: pg.PlotItem, color: str = "k", corner: str = "top-left", top: int = 4):
         self._view = plot.getViewBox()
         self._corner = corner
         self._top = top
         self._scale = 1.0
+        self._relative = self.FONT
         self._item = pg.TextItem(color=style.themed(color), fill=style.brush((255, 255, 255, 200)),
                                  anchor=(0, 0) if corner == "top-left" else (1, 0))
         self._item.setParentItem(self._view)
@@ -110,7 +114,10 @@ class CornerText:
 
     def _place(self) -> None:
         rect = self._view.boundingRect()
+        if self._relative != self.FONT:  # a new size: try the full font again
+            self._set_font(self.FONT)
         self._wrap(rect.width() - 12)
+        self._fit_height()
         top = rect.top() + self._top * self._scale
         if self._corner == "top-left":
             self._item.setPos(rect.left() + 6, top)
@@ -126,17 +133,30 @@ class CornerText:
             text.setTextWidth(width)
         self._item.updateTextPos()
 
+    def _fit_height(self) -> None:
+        """Smaller type rather than a cut-off last line: the view clips its children (three
+        compared runs' lines in a short selected-bin chart at presentation fonts)."""
+        room = self._view.boundingRect().height() - self._top * self._scale
+        while self._item.boundingRect().height() > room and self._relative > self.SMALLEST + 1e-6:
+            self._set_font(max(self.SMALLEST, self._relative - 0.05))
+            self._wrap(self._view.boundingRect().width() - 12)
+
+    def _set_font(self, relative: float) -> None:
+        self._relative = relative
+        self._item.setFont(style.font(self._scale, relative))
+
     def set_html(self, html: str) -> None:
         if html:
             self._item.setHtml(html)
             self._wrap(self._view.boundingRect().width() - 12)
+            self._fit_height()
             self._item.show()
         else:
             self._item.hide()
 
     def set_font_scale(self, scale: float) -> None:
         self._scale = scale
-        self._item.setFont(style.font(scale, 0.95))
+        self._set_font(self.FONT)
         self._place()
 
 

@@ -37,13 +37,22 @@ CURVES = (
 
 
 MAX_DRAWN_POINTS = 200  # per curve; see decimate()
+MIN_PLOT_HEIGHT = 110  # px at font scale 1 (axis included): a shorter chart hides the read-out above it
 MAX_DOTS = 60  # evaluations get dots while they are few; after that a line says it all
 
 
-def legend_entries(one_d: bool, with_gap: bool, iw_samples: int | None = None):
+# Presentation fonts: the legend in few words, so it keeps to a line or two (the caption
+# says they are bounds).
+SHORT_NAMES = {"train_bound": "train", "val_bound": "val", "iw_bound": "IW", "exact": "exact",
+               "gap": "gap (right)"}
+
+
+def legend_entries(one_d: bool, with_gap: bool, iw_samples: int | None = None, short: bool = False):
     glyph = {"train_bound": "line", "exact": "dash"}
     shown = {"exact": one_d, "gap": with_gap}
-    names = {"iw_bound": f"IW-{iw_samples} bound"} if iw_samples else {}
+    names = dict(SHORT_NAMES) if short else {}
+    if iw_samples:
+        names["iw_bound"] = f"IW-{iw_samples}" if short else f"IW-{iw_samples} bound"
     return [(glyph.get(column, "dotted_line"), colour, names.get(column, name))
             for column, name, colour, _, _ in CURVES if shown.get(column, True)]
 
@@ -183,7 +192,7 @@ class LossPanel(PlotPanel):
         html = difference_html(snapshots, self._names)
         if html != self.differences.text():
             self.differences.setText(html)
-            self.differences.setVisible(bool(html))
+            self.fit_readout()
         if force_fit or self.fit.due():
             self.fit.fit_x(0.0, nice_ceiling(last_step * 1.15))
             left = np.concatenate([y for ys in drawn.values() for y in ys] or [np.zeros(0)])
@@ -266,7 +275,28 @@ class LossPanel(PlotPanel):
         html = figures_html(snapshot)
         if html != self.differences.text():
             self.differences.setText(html)
-        self.differences.setVisible(bool(html))
+        self.fit_readout()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.fit_readout()
+
+    def fit_readout(self) -> None:
+        """Show the read-out above the chart only while the chart keeps MIN_PLOT_HEIGHT
+        below it: a short panel (presentation fonts beside the explanation panel, at
+        1280 x 720) had a chart 40 px tall under four lines of figures.  The hover
+        read-out and the status bar still give the numbers."""
+        text = self.differences.text()
+        if not text:
+            self.differences.hide()
+            return
+        width = max(1, self.width())
+        margins = self._layout.contentsMargins()
+        header = self.header.heightForWidth(width) if self.header.hasHeightForWidth() else -1
+        header = header if header > 0 else self.header.sizeHint().height()
+        readout = self.differences.heightForWidth(width - margins.left() - margins.right())
+        chart = self.height() - margins.top() - margins.bottom() - header - max(readout, 0)
+        self.differences.setVisible(chart >= MIN_PLOT_HEIGHT * self.font_scale)
 
     def _draw(self, history, force_fit: bool = False) -> None:
         steps = history.step.astype(float)
@@ -342,7 +372,7 @@ class LossPanel(PlotPanel):
         self.curves["exact"].setVisible(one_d)
         self.curves["gap"].setVisible(with_gap)
         self._show_gap_axis(with_gap)
-        self.header.set_legend(legend_entries(one_d, with_gap, iw_samples))
+        self.header.set_legend(legend_entries(one_d, with_gap, iw_samples, short=self.font_scale > 1.2))
         if not is_bound:
             caption = "NOT a bound: the curve may fall below exact"
         else:
@@ -398,6 +428,10 @@ class LossPanel(PlotPanel):
         self.crosshair.set_font_scale(scale)
         for box in (self.log_scale, self.smooth):
             box.setFont(style.font(scale, 0.9))
+        kind, bound, labels = self._mode
+        if kind and len(self._names) <= 1:  # one run's legend: its names follow the font size
+            self._set_mode(kind, bound, *labels)
+        self.fit_readout()
 
     def highlight_items(self, term: str) -> list:
         columns = {"bound": ("train_bound", "val_bound"), "iw": ("iw_bound",), "exact": ("exact",),

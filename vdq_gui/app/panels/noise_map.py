@@ -14,7 +14,7 @@ from PySide6 import QtCore
 
 from vdq_gui.app import style
 from vdq_gui.app.panels.axes import LevelAxis, limit_ticks
-from vdq_gui.app.panels.base import PlotPanel, fixed_view, own_pens, style_plot
+from vdq_gui.app.panels.base import PlotPanel, fixed_view, own_pens, reserve_label_room, style_plot
 from vdq_gui.app.panels.fastcurve import FastCurve, cache_rendering
 from vdq_gui.app.panels.interaction import AutoFit, BinBand, ClickToBin, CornerText, Crosshair, Throttle
 
@@ -67,6 +67,7 @@ class NoiseMapPanel(PlotPanel):
         self._image_shape = None
         self.shared_top: float | None = None  # compare mode: one colour scale for every run
         self.compact, self._compact_legend, self._compact_axis = False, True, True
+        self.gap_bars_wanted = True
         self.set_font_scale(1.0)
 
     def set_compact(self, compact: bool, legend: bool = True, axis: bool = True) -> None:
@@ -77,6 +78,7 @@ class NoiseMapPanel(PlotPanel):
         self.compact, self._compact_legend, self._compact_axis = compact, legend, axis
         self.header.caption.setVisible(not compact)
         self.header.set_legend(self._legend() if legend or not compact else [])
+        self.header.set_legend_beside_title(compact)
         show_axis = not compact or (axis and not self._gap_shown)
         # (setLabel shows the axis again: it comes first.)
         self.heat.setLabel("bottom", "pixel value x" if self._kind == "images" else "x (data value)")
@@ -89,6 +91,13 @@ class NoiseMapPanel(PlotPanel):
         if compact:
             self.heat.getAxis("bottom").showLabel(False)
             self.heat.getAxis("bottom").setHeight(int(22 * self.font_scale))
+        self._reserve_label_room()
+
+    def _reserve_label_room(self) -> None:
+        """An axis shown or hidden, the gap row shown or not: the room for labels follows."""
+        for plot in (self.heat, self.colorbar):
+            reserve_label_room(plot, bottom_edge=not self._gap_shown)
+        reserve_label_room(self.gap, top_edge=False)
 
     def _build_heatmap(self) -> None:
         fixed_view(self.heat)
@@ -122,6 +131,26 @@ class NoiseMapPanel(PlotPanel):
         self.gap.getViewBox().addItem(self.unseen_bars, ignoreBounds=True)
         self.gap_note = CornerText(self.gap, color=style.WARNING)
 
+    def _gap_row_wanted(self) -> bool:
+        """In compare mode a run without a bound (none) gives its gap row to the heatmap
+        (alone, the empty row says why there is no gap), and so does every stacked panel
+        when the window asks (``show_gap_bars``)."""
+        if not getattr(self, "_has_gaps", True):
+            return False
+        return not self.compact or (self._bound and self.gap_bars_wanted)
+
+    def show_gap_bars(self, wanted: bool) -> None:
+        """Stacked (compare mode): whether the gap bars get a row under the heatmap.  Three
+        runs at presentation fonts leave a heatmap 15 px tall with them: the window drops
+        them there (the selected bin and the loss chart still show the gap)."""
+        if wanted == self.gap_bars_wanted:
+            return
+        self.gap_bars_wanted = wanted
+        if self._levels:
+            self._show_gap_plot(self._gap_row_wanted())
+            if self.compact:
+                self.set_compact(True, self._compact_legend, self._compact_axis)
+
     def _show_gap_plot(self, visible: bool) -> None:
         # A hidden item still claims its row in a QGraphicsGridLayout, so the row is also
         # squeezed to nothing.  (Removing the item from the layout and adding it back
@@ -132,6 +161,7 @@ class NoiseMapPanel(PlotPanel):
         layout.setRowMaximumHeight(1, 1e6 if visible else 0)
         layout.setRowSpacing(0, 4 if visible else 0)
         self._gap_shown = visible
+        self._reserve_label_room()
 
     # -- drawing ---------------------------------------------------------------------
     def draw(self, snapshot) -> None:
@@ -176,7 +206,7 @@ class NoiseMapPanel(PlotPanel):
             self.fit.fit_y(0.0, max(float(np.max(gaps[finite])), 1e-3))
 
     def _legend(self) -> list:
-        if self._kind == "images":
+        if self._kind == "images" or (self.compact and not self.gap_bars_wanted):
             entries = LEGEND[:1]
         else:
             entries = LEGEND + [UNSEEN_ENTRY] if getattr(self, "_unseen", False) else LEGEND
@@ -202,10 +232,8 @@ class NoiseMapPanel(PlotPanel):
         self.header.caption.setText("one column per pixel value; uniform noise = 1" if images else CAPTION)
         self._unseen = False
         self.header.set_legend(self._legend())
-        # In compare mode a run without a bound (none) gives its gap row to the heatmap;
-        # alone, the empty row says why there is no gap.
-        self._show_gap_plot(not images and snapshot.gap_per_bin is not None
-                            and (snapshot.is_bound or not self.compact))
+        self._has_gaps = not images and snapshot.gap_per_bin is not None
+        self._show_gap_plot(self._gap_row_wanted())
         if self.compact:
             self.set_compact(True, self._compact_legend, self._compact_axis)
         self.heat.setLimits(xMin=-0.5 * levels, xMax=1.5 * levels, yMin=-0.5, yMax=1.5)
@@ -235,6 +263,7 @@ class NoiseMapPanel(PlotPanel):
         self.colorbar.axis.setTickFont(style.font(scale, 0.85))
         limit_ticks(self.colorbar.axis)
         own_pens(self.colorbar.axis)
+        self._reserve_label_room()
         # A vertical ColorBarItem keeps its label on its left axis, its ticks on the right.
         self.colorbar.getAxis("left").setLabel("r(u|x)", **{"font-size": style.css_size(scale, 0.9)})
         self.crosshair.set_font_scale(scale)

@@ -205,6 +205,17 @@ def test_catch_up_lowers_the_gap_and_leaves_q_alone():
     assert 0 <= after["gap_bpd"] < 0.7 * before["gap_bpd"]
 
 
+def test_catch_up_never_leaves_r_worse_than_it_found_it():
+    """A far too large rate wrecks r within a few steps; the catch-up keeps the best r it
+    measured (by quadrature), here the one it started from."""
+    trainer = Trainer(_unseen_bin_data(), TrainConfig(seed=0, eval_every=1000))
+    trainer.run(150)
+    before = trainer._mean_bin_gap()
+    trainer.catch_up_noise(60, draws=1024, learning_rate=30.0)
+    assert trainer.catch_up_steps > 0
+    assert trainer._mean_bin_gap() <= before
+
+
 @pytest.mark.parametrize("objective", ["iw", "renyi"])
 def test_trainer_trains_on_every_objective(bimodal_small, objective):
     trainer = Trainer(bimodal_small, TrainConfig(seed=0, objective=objective, train_samples=4, eval_every=1000))

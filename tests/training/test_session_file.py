@@ -22,13 +22,7 @@ from vdq_gui.training.trainer import TrainConfig, Trainer
 TOLERANCE_BPD = 1e-5  # the issue's tolerance on the final bound
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Bit-for-bit comparisons need the same thread count on both sides."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # bit-for-bit comparisons
 
 
 def resumed_equals_uninterrupted(tmp_path, data, configs, first, second):

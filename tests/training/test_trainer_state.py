@@ -9,12 +9,7 @@ from vdq_gui.training import trainer_state
 from vdq_gui.training.trainer import TrainConfig, Trainer
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # bit-for-bit comparisons
 
 
 def test_the_state_holds_model_adam_generators_and_log(bimodal_small):

@@ -81,27 +81,23 @@ class WarmProcess:
 def start_warm_process() -> WarmProcess:
     """Spawn a process that imports torch and waits for ``assign``.  Raises what
     ``Process.start`` raises."""
-    context = multiprocessing.get_context("spawn")
-    conn, child_conn = context.Pipe()
-    process = context.Process(target=remote.serve_when_told, name="vdq-training", args=(child_conn,), daemon=True)
-    try:
-        process.start()
-    except BaseException:
-        conn.close()
-        raise
-    finally:
-        child_conn.close()
-    return WarmProcess(process, conn)
+    return WarmProcess(*_spawn(remote.serve_when_told))
 
 
 def start_training_process(spec: RunSpec, build: Callable = build_trainer, inspect: Callable = inspect_trainer,
                            generation: int = 0, threads: int | None = None, state=None) -> StartedProcess:
     """Spawn (fork is unsafe once Qt has threads) a process training ``spec``; it starts
     paused and builds the model at once.  Raises what ``Process.start`` raises."""
+    process, conn = _spawn(remote.serve, spec, build, generation, threads, inspect, state)
+    return StartedProcess(process, conn, spec, generation)
+
+
+def _spawn(target: Callable, *arguments) -> tuple[Any, Any]:
+    """A daemon process running ``target(its end of a pipe, *arguments)``, and our end.
+    Spawned, not forked: forking is unsafe once Qt has threads."""
     context = multiprocessing.get_context("spawn")
     conn, child_conn = context.Pipe()
-    process = context.Process(target=remote.serve, name="vdq-training",
-                              args=(child_conn, spec, build, generation, threads, inspect, state), daemon=True)
+    process = context.Process(target=target, name="vdq-training", args=(child_conn, *arguments), daemon=True)
     try:
         process.start()
     except BaseException:
@@ -109,4 +105,4 @@ def start_training_process(spec: RunSpec, build: Callable = build_trainer, inspe
         raise
     finally:
         child_conn.close()
-    return StartedProcess(process, conn, spec, generation)
+    return process, conn

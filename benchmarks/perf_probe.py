@@ -422,6 +422,19 @@ def _thread_worker() -> None:
     window.MainWindow.__init__ = init
 
 
+def _recording(window) -> None:
+    """Record ▸ Start on the whole window, GIF at the default frame rate and width (issue 9:
+    recording may cost the live frame targets only a few percent).  The GIF goes to a
+    temporary folder, written when the window closes at "quit"."""
+    import tempfile
+
+    from vdq_gui.app.recording_menu import RecordOptions
+
+    path = os.path.join(tempfile.mkdtemp(prefix="vdq-probe-"), "live.gif")
+    if not window.record_commands.start(RecordOptions(path=path), window):
+        raise SystemExit("could not start recording")
+
+
 def _nothing(*_args) -> None:
     pass
 
@@ -433,6 +446,7 @@ VARIANTS = {
     "cached_snapshot": (_nothing, _cached_snapshot),
     "thread_nodraw": (_thread_worker, _no_draw),
     "thread_cached_snapshot": (_thread_worker, _cached_snapshot),
+    "recording": (_nothing, _recording),
 }
 
 

@@ -150,8 +150,10 @@ class AnimationWriter:
 
         frames = []
         for frame in self._frames():
-            # One byte a pixel from here on: a palette image (Pillow's median cut).
-            frames.append(Image.fromarray(frame).quantize(colors=255))
+            # One byte a pixel from here on: a palette image.  Fast octree, not Pillow's
+            # default median cut: 3 ms a frame instead of 37 (800x450, measured), and at
+            # 10 frames a second the median cut took a third of a core from training.
+            frames.append(Image.fromarray(frame).quantize(colors=255, method=Image.Quantize.FASTOCTREE))
             self._buffered += frames[-1].width * frames[-1].height
             self.frames_done += 1
         if not frames:

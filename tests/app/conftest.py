@@ -34,6 +34,9 @@ def _users_folders_are_temporary(tmp_path_factory, monkeypatch):
             app.setPalette(app.style().standardPalette())
     style.theme, style.line_scale, style.high_contrast = "light", 1.0, False
     style.configure_pyqtgraph()
+    app = QtWidgets.QApplication.instance()
+    if app is not None:  # a window in presentation mode scaled the application's font
+        app.setFont(style.font(1.0))
 
 
 @pytest.fixture

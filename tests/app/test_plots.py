@@ -172,3 +172,24 @@ def test_three_runs_at_presentation_fonts_keep_the_gap_bars_at_1920(qtbot, keep,
     assert all(panel.gap.isVisible() for panel in noise[1:])
     assert min(panel.heat.getViewBox().sceneBoundingRect().height() for panel in noise) >= 40
     win.close()
+
+
+def test_the_selected_bins_read_out_keeps_every_run_in_presentation_under_a_caption(qtbot, keep, dialog_log):
+    """Four lines (the bin, three runs) do not fit a 1280x720 presentation chart under a
+    lesson caption even in the smallest type: they become one wrapped paragraph, and every
+    run's figure stays on screen (it showed two of the four lines)."""
+    win = open_window(qtbot, keep, (1280, 720), presentation=True)
+    win.lessons.caption.text.setText("<b>Lesson · All three side by side</b> — " + "words " * 40)
+    win.lessons.caption.show()
+    settle_layout(win)
+    detail = win.detail
+    text = detail.info._item.toPlainText()
+    assert all(name in text for name in RUNS), text
+    box = detail.info._item.sceneBoundingRect()
+    assert detail.plot.getViewBox().sceneBoundingRect().adjusted(0, 0, 0, 2).contains(box), box
+    win.actions["presentation"].trigger()  # normal type: still every run, still inside
+    settle_layout(win)
+    assert all(name in detail.info._item.toPlainText() for name in RUNS)
+    box = detail.info._item.sceneBoundingRect()
+    assert detail.plot.getViewBox().sceneBoundingRect().adjusted(0, 0, 0, 2).contains(box), box
+    win.close()

@@ -98,6 +98,7 @@ class CornerText:
 
     FONT = 0.95  # of the application font
     SMALLEST = 0.7  # a text taller than its view shrinks, down to this
+    PARAGRAPH_SMALLEST = 0.6  # and, run together as one paragraph, down to this
 
     def __init__(self, plot: pg.PlotItem, color: str = "k", corner: str = "top-left", top: int = 4):
         self._view = plot.getViewBox()
@@ -105,6 +106,7 @@ class CornerText:
         self._top = top
         self._scale = 1.0
         self._relative = self.FONT
+        self._html = ""  # as given; it may be shown as one paragraph when lines do not fit
         self._item = pg.TextItem(color=style.themed(color), fill=style.brush((255, 255, 255, 200)),
                                  anchor=(0, 0) if corner == "top-left" else (1, 0))
         self._item.setParentItem(self._view)
@@ -114,10 +116,7 @@ class CornerText:
 
     def _place(self) -> None:
         rect = self._view.boundingRect()
-        if self._relative != self.FONT:  # a new size: try the full font again
-            self._set_font(self.FONT)
-        self._wrap(rect.width() - 12)
-        self._fit_height()
+        self._render()
         top = rect.top() + self._top * self._scale
         if self._corner == "top-left":
             self._item.setPos(rect.left() + 6, top)
@@ -133,12 +132,11 @@ class CornerText:
             text.setTextWidth(width)
         self._item.updateTextPos()
 
-    def _fit_height(self) -> None:
+    def _fit_height(self, smallest: float = SMALLEST) -> None:
         """Smaller type rather than a cut-off last line: the view clips its children (three
         compared runs' lines in a short selected-bin chart at presentation fonts)."""
-        room = self._view.boundingRect().height() - self._top * self._scale
-        while self._item.boundingRect().height() > room and self._relative > self.SMALLEST + 1e-6:
-            self._set_font(max(self.SMALLEST, self._relative - 0.05))
+        while self._too_tall() and self._relative > smallest + 1e-6:
+            self._set_font(max(smallest, self._relative - 0.05))
             self._wrap(self._view.boundingRect().width() - 12)
 
     def _set_font(self, relative: float) -> None:
@@ -146,13 +144,33 @@ class CornerText:
         self._item.setFont(style.font(self._scale, relative))
 
     def set_html(self, html: str) -> None:
+        self._html = html
         if html:
-            self._item.setHtml(html)
-            self._wrap(self._view.boundingRect().width() - 12)
-            self._fit_height()
+            self._render()
             self._item.show()
         else:
             self._item.hide()
+
+    def _render(self) -> None:
+        """The lines as given; if they do not fit even in the smallest type, the same text
+        as one wrapped paragraph (lines joined by " · "), which a wide, short view holds:
+        three compared runs under a lesson caption in presentation mode at 1280x720 showed
+        two of their four lines."""
+        if not self._html:
+            return
+        if self._relative != self.FONT:  # new text or a new size: try the full font again
+            self._set_font(self.FONT)
+        self._item.setHtml(self._html)
+        self._wrap(self._view.boundingRect().width() - 12)
+        self._fit_height()
+        if self._too_tall() and "<br>" in self._html:
+            self._item.setHtml(self._html.replace("<br>", " · "))
+            self._wrap(self._view.boundingRect().width() - 12)
+            self._fit_height(self.PARAGRAPH_SMALLEST)
+
+    def _too_tall(self) -> bool:
+        room = self._view.boundingRect().height() - self._top * self._scale
+        return self._item.boundingRect().height() > room
 
     def set_font_scale(self, scale: float) -> None:
         self._scale = scale

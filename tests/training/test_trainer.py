@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -28,6 +30,31 @@ def test_different_seed_different_run(bimodal_small):
     a.run(5)
     b.run(5)
     assert not all(torch.equal(p, q) for p, q in zip(_params(a), _params(b)))
+
+
+def test_trainers_built_at_once_in_threads_get_their_own_seeds_weights(bimodal_small):
+    """Compare mode with the thread worker builds its runs in two threads at once; torch's
+    initialisers share one global generator."""
+    def weights(trainer):
+        return torch.cat([p.detach().flatten() for p in trainer.parameters()])
+
+    expected = {seed: weights(Trainer(bimodal_small, TrainConfig(dequantizer="variational", seed=seed)))
+                for seed in (3, 4)}
+    built = {3: [], 4: []}
+    start = threading.Barrier(2)
+
+    def build(seed):
+        start.wait()
+        for _ in range(6):
+            built[seed].append(weights(Trainer(bimodal_small, TrainConfig(dequantizer="variational", seed=seed))))
+
+    threads = [threading.Thread(target=build, args=(seed,)) for seed in (3, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for seed, runs in built.items():
+        assert len(runs) == 6 and all(torch.equal(w, expected[seed]) for w in runs)
 
 
 def test_evaluating_does_not_change_the_training_trajectory(bimodal_small):

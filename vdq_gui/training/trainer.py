@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -67,6 +68,7 @@ class _Checkpoint:
 # variational): 200 reach ~3e-4 bits/dim, 1000 ~1e-4 on the small files (~6 s on one core).
 CATCH_UP_STEPS = 1000
 CATCH_UP_CHECK = 50  # steps between the catch-up's exact checks (a few ms each)
+_GLOBAL_RNG = threading.Lock()  # held while torch's global generator is seeded and drawn from
 SPIKE_FLOOR = 0.1  # smallest scale of q's components with `none`, in levels (see _build_models)
 
 
@@ -113,8 +115,11 @@ class Trainer:
     # -- construction ---------------------------------------------------------------
     def _build_models(self) -> None:
         cfg, data = self.config, self.data
-        # Seed the initial weights without disturbing anyone else's global RNG state.
-        with torch.random.fork_rng(devices=[]):
+        # Seed the initial weights without disturbing anyone else's global RNG state.  torch's
+        # initialisers draw from the one global generator: two trainers built at once in
+        # two threads (compare mode with the thread worker) drew from each other's seed, and
+        # a run's weights depended on the timing (a resume test failed 3 times in 4).
+        with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
             if data.kind == "1d":
                 # `none`: the spikes' final width.  Narrower ones are narrower than the jitter of

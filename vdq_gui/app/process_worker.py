@@ -26,7 +26,7 @@ from vdq_gui.training.prestart import StartedProcess, start_training_process
 
 POLL_S = 0.05  # how often the relay looks at its stop flag while the pipe is quiet
 JOIN_S = 10.0  # how long a stopping training process may take to finish its step
-FIRST_PICTURE_WAIT_S = 0.5  # at most this for the window to take a new model's first picture
+FIRST_PICTURE_WAIT_S = 0.5  # at most this for the window to draw a new model's first picture
 
 
 class _RelayHooks(SignalHooks):
@@ -265,10 +265,11 @@ class ProcessTrainingWorker(TrainingWorkerBase):
             if self._replica is None:
                 # torch's first use in this process, once the training process has sent the
                 # first picture (importing it sooner would slow that process's own import)
-                # and the window has taken it: loading torch's libraries holds the
+                # and the window has drawn it: loading torch's libraries holds the
                 # interpreter for most of a second, and measured, the first frame waited
-                # 0.5-1 s behind it.  Inspection only, never competing with painting for cores.
-                self.slot.wait_taken(FIRST_PICTURE_WAIT_S)
+                # 0.5-1 s behind it (and its draw, 50 ms alone, took 0.33 s when the load
+                # began as the picture was taken).  Inspection only, never competing with painting for cores.
+                self.slot.wait_drawn(FIRST_PICTURE_WAIT_S)
                 limit_torch_threads(1)
             self._replica = self.build(self._specs[trainer_generation])
             self._replica_generation = trainer_generation

@@ -58,6 +58,8 @@ class PictureSlot:
         self._emptied = threading.Condition(self._lock)
         self._latest = None
         self._generation = 0
+        self._takes = 0  # take() calls so far (the frame timer calls it every tick)
+        self._picture_take = -2  # which of them last returned a picture
 
     def put(self, snapshot, generation: int) -> bool:
         with self._lock:
@@ -69,13 +71,19 @@ class PictureSlot:
     def take(self):
         with self._lock:
             snapshot, self._latest = self._latest, None
+            if snapshot is not None:
+                self._picture_take = self._takes
+            self._takes += 1
             self._emptied.notify_all()
         return snapshot
 
-    def wait_taken(self, timeout: float) -> bool:
-        """Wait until the picture waiting (if any) has been taken; False on timeout."""
+    def wait_drawn(self, timeout: float) -> bool:
+        """Wait until the picture waiting (if any) has been taken and drawn; False on
+        timeout.  Drawn: the frame timer has come back for the next one, as it does only
+        after the tick that took it has drawn it."""
         with self._lock:
-            return self._emptied.wait_for(lambda: self._latest is None, timeout)
+            return self._emptied.wait_for(
+                lambda: self._latest is None and self._takes > self._picture_take + 1, timeout)
 
     def expect(self, generation: int) -> None:
         """From now on only pictures of ``generation``; the one waiting is dropped."""

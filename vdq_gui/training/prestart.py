@@ -10,16 +10,25 @@ after the data instead left 0.3-0.5 s of the app's own imports and reading on th
 the first picture.  The process sends the first picture of every new model itself
 (``remote.PipeHooks``), so the window draws step 0 without waiting for its own torch
 import (its replica trainer).
+
+On Linux the warm process is forked, not spawned, while the app is still one thread without
+Qt or torch: measured, a spawned child began its own work 0.26 s after the call (a new
+interpreter, then this package's imports again) and the app first spent 0.15 s importing
+what the spawn needed (numpy, the data and loop modules); forked, the child starts
+importing torch at once.  This module therefore imports nothing heavy at its top.  Later
+processes (Reset, another run) are spawned: by then Qt's threads exist.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import sys
+import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from vdq_gui.training import remote
-from vdq_gui.training.loop import RunSpec, build_trainer, inspect_trainer
+if TYPE_CHECKING:
+    from vdq_gui.training.loop import RunSpec
 
 
 @dataclass
@@ -56,9 +65,10 @@ class WarmProcess:
     conn: Any
     assigned: bool = False
 
-    def assign(self, spec: RunSpec, build: Callable = build_trainer, inspect: Callable = inspect_trainer,
+    def assign(self, spec: RunSpec, build: Callable | None = None, inspect: Callable | None = None,
                generation: int = 0, threads: int | None = None, state=None) -> StartedProcess:
         """Give it its run: from now on it is an ordinary started process."""
+        build, inspect = _or_defaults(build, inspect)
         self.conn.send(("serve", spec, build, generation, threads, inspect, state))
         self.assigned = True
         return StartedProcess(self.process, self.conn, spec, generation)
@@ -79,24 +89,63 @@ class WarmProcess:
 
 
 def start_warm_process() -> WarmProcess:
-    """Spawn a process that imports torch and waits for ``assign``.  Raises what
-    ``Process.start`` raises."""
-    return WarmProcess(*_spawn(remote.serve_when_told))
+    """Start a process that imports torch and waits for ``assign`` (forked where that is
+    safe, see the module's note).  Raises what ``Process.start`` raises."""
+    context = _warm_context()
+    conn, child_conn = context.Pipe()
+    # A forked child holds a copy of our end too: it must close it, or it would never see
+    # the pipe close when the app ends.
+    ours = conn if context.get_start_method() == "fork" else None
+    return WarmProcess(_start_with(context, conn, child_conn, _serve_when_told, ours), conn)
 
 
-def start_training_process(spec: RunSpec, build: Callable = build_trainer, inspect: Callable = inspect_trainer,
+def start_training_process(spec: RunSpec, build: Callable | None = None, inspect: Callable | None = None,
                            generation: int = 0, threads: int | None = None, state=None) -> StartedProcess:
     """Spawn (fork is unsafe once Qt has threads) a process training ``spec``; it starts
     paused and builds the model at once.  Raises what ``Process.start`` raises."""
-    process, conn = _spawn(remote.serve, spec, build, generation, threads, inspect, state)
+    from vdq_gui.training import remote
+
+    build, inspect = _or_defaults(build, inspect)
+    process, conn = _start(remote.serve, spec, build, generation, threads, inspect, state)
     return StartedProcess(process, conn, spec, generation)
 
 
-def _spawn(target: Callable, *arguments) -> tuple[Any, Any]:
-    """A daemon process running ``target(its end of a pipe, *arguments)``, and our end.
-    Spawned, not forked: forking is unsafe once Qt has threads."""
+def _serve_when_told(conn, parents_end=None) -> None:
+    """The warm process's target, here so that starting it needs no heavy import."""
+    if parents_end is not None:
+        parents_end.close()
+    from vdq_gui.training import remote
+
+    remote.serve_when_told(conn)
+
+
+def _or_defaults(build: Callable | None, inspect: Callable | None) -> tuple[Callable, Callable]:
+    from vdq_gui.training.loop import build_trainer, inspect_trainer
+
+    return build or build_trainer, inspect or inspect_trainer
+
+
+def fork_is_safe() -> bool:
+    """Whether this process may fork: Linux (macOS's frameworks do not survive a fork), one
+    Python thread, and neither Qt nor torch loaded (both start threads of their own that a
+    forked child would not have, holding locks it might need)."""
+    return (sys.platform.startswith("linux") and threading.active_count() == 1
+            and not any(name in sys.modules for name in ("PySide6.QtCore", "torch")))
+
+
+def _warm_context():
+    return multiprocessing.get_context("fork" if fork_is_safe() else "spawn")
+
+
+def _start(target: Callable, *arguments) -> tuple[Any, Any]:
+    """A spawned daemon process running ``target(its end of a pipe, *arguments)``, and our
+    end.  Spawned: forking is unsafe once Qt has threads."""
     context = multiprocessing.get_context("spawn")
     conn, child_conn = context.Pipe()
+    return _start_with(context, conn, child_conn, target, *arguments), conn
+
+
+def _start_with(context, conn, child_conn, target: Callable, *arguments):
     process = context.Process(target=target, name="vdq-training", args=(child_conn, *arguments), daemon=True)
     try:
         process.start()
@@ -105,4 +154,4 @@ def _spawn(target: Callable, *arguments) -> tuple[Any, Any]:
         raise
     finally:
         child_conn.close()
-    return process, conn
+    return process

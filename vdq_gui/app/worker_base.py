@@ -58,8 +58,7 @@ class PictureSlot:
         self._emptied = threading.Condition(self._lock)
         self._latest = None
         self._generation = 0
-        self._takes = 0  # take() calls so far (the frame timer calls it every tick)
-        self._picture_take = -2  # which of them last returned a picture
+        self._drawing = False  # the last take() returned a picture: it is being drawn
 
     def put(self, snapshot, generation: int) -> bool:
         with self._lock:
@@ -71,9 +70,7 @@ class PictureSlot:
     def take(self):
         with self._lock:
             snapshot, self._latest = self._latest, None
-            if snapshot is not None:
-                self._picture_take = self._takes
-            self._takes += 1
+            self._drawing = snapshot is not None  # the frame timer takes again only once drawn
             self._emptied.notify_all()
         return snapshot
 
@@ -83,7 +80,7 @@ class PictureSlot:
         after the tick that took it has drawn it."""
         with self._lock:
             return self._emptied.wait_for(
-                lambda: self._latest is None and self._takes > self._picture_take + 1, timeout)
+                lambda: self._latest is None and not self._drawing, timeout)
 
     def expect(self, generation: int) -> None:
         """From now on only pictures of ``generation``; the one waiting is dropped."""

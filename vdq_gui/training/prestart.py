@@ -91,12 +91,7 @@ class WarmProcess:
 def start_warm_process() -> WarmProcess:
     """Start a process that imports torch and waits for ``assign`` (forked where that is
     safe, see the module's note).  Raises what ``Process.start`` raises."""
-    context = _warm_context()
-    conn, child_conn = context.Pipe()
-    # A forked child holds a copy of our end too: it must close it, or it would never see
-    # the pipe close when the app ends.
-    ours = conn if context.get_start_method() == "fork" else None
-    return WarmProcess(_start_with(context, conn, child_conn, _serve_when_told, ours), conn)
+    return WarmProcess(*_start(_serve_when_told, start_method="fork" if fork_is_safe() else "spawn"))
 
 
 def start_training_process(spec: RunSpec, build: Callable | None = None, inspect: Callable | None = None,
@@ -110,10 +105,8 @@ def start_training_process(spec: RunSpec, build: Callable | None = None, inspect
     return StartedProcess(process, conn, spec, generation)
 
 
-def _serve_when_told(conn, parents_end=None) -> None:
+def _serve_when_told(conn) -> None:
     """The warm process's target, here so that starting it needs no heavy import."""
-    if parents_end is not None:
-        parents_end.close()
     from vdq_gui.training import remote
 
     remote.serve_when_told(conn)
@@ -133,20 +126,16 @@ def fork_is_safe() -> bool:
             and not any(name in sys.modules for name in ("PySide6.QtCore", "torch")))
 
 
-def _warm_context():
-    return multiprocessing.get_context("fork" if fork_is_safe() else "spawn")
-
-
-def _start(target: Callable, *arguments) -> tuple[Any, Any]:
-    """A spawned daemon process running ``target(its end of a pipe, *arguments)``, and our
-    end.  Spawned: forking is unsafe once Qt has threads."""
-    context = multiprocessing.get_context("spawn")
+def _start(target: Callable, *arguments, start_method: str = "spawn") -> tuple[Any, Any]:
+    """A daemon process running ``target(its end of a pipe, *arguments)``, and our end.
+    Spawned unless told otherwise: forking is unsafe once Qt has threads."""
+    context = multiprocessing.get_context(start_method)
     conn, child_conn = context.Pipe()
-    return _start_with(context, conn, child_conn, target, *arguments), conn
-
-
-def _start_with(context, conn, child_conn, target: Callable, *arguments):
-    process = context.Process(target=target, name="vdq-training", args=(child_conn, *arguments), daemon=True)
+    # A forked child holds a copy of our end too: it closes it, or it would never see the
+    # pipe close when the app ends (and would outlive it).
+    inherited = conn if start_method == "fork" else None
+    process = context.Process(target=_child, name="vdq-training", args=(inherited, target, child_conn, *arguments),
+                              daemon=True)
     try:
         process.start()
     except BaseException:
@@ -154,4 +143,10 @@ def _start_with(context, conn, child_conn, target: Callable, *arguments):
         raise
     finally:
         child_conn.close()
-    return process
+    return process, conn
+
+
+def _child(inherited, target: Callable, conn, *arguments) -> None:
+    if inherited is not None:
+        inherited.close()
+    target(conn, *arguments)
